@@ -1,0 +1,400 @@
+//! Spectral features of the far-end signal, one vector per hop.
+//!
+//! Everything runs at [`ANALYSIS_RATE`] on 32 ms Hann frames every 16 ms, so an 8 kHz G.711 call and a
+//! 48 kHz Opus call are measured on the same telephone band. Features are ratios and shapes rather
+//! than absolute levels wherever possible, because far-end levels vary by 30 dB between lines.
+//!
+//! Per frame: band energy, spectral flatness, flux, centroid, the age of sustained spectral peaks
+//! (music holds notes, speech glides) and how much of the energy sits in a few narrow peaks (call
+//! progress tones). Over a one-second context: energy spread, the share of low-energy frames (speech
+//! pauses), the 3–6 Hz syllabic modulation of the envelope, and running means of the frame measures.
+
+use std::sync::Arc;
+
+use realfft::num_complex::Complex32;
+use realfft::{RealFftPlanner, RealToComplex};
+
+/// The one rate all analysis runs at (Hz).
+pub const ANALYSIS_RATE: u32 = 8_000;
+/// Frame length in samples at [`ANALYSIS_RATE`] (32 ms).
+pub const FRAME: usize = 256;
+/// Hop in samples at [`ANALYSIS_RATE`] (16 ms).
+pub const HOP: usize = 128;
+/// Hop duration in seconds.
+pub const HOP_SECONDS: f64 = HOP as f64 / ANALYSIS_RATE as f64;
+/// Spectrum bins per frame.
+pub const BINS: usize = FRAME / 2 + 1;
+/// First and last bin of the telephone band (about 300–3400 Hz).
+pub const BAND_LO: usize = 10;
+/// See [`BAND_LO`].
+pub const BAND_HI: usize = 108;
+/// Level reported for digital silence (dBFS).
+pub const FLOOR_DB: f32 = -100.0;
+
+/// Long context: about one second of hops.
+pub const LONG: usize = 62;
+/// Short context: about a quarter second of hops.
+pub const SHORT: usize = 16;
+
+/// Number of values in [`Features::vector`].
+pub const N_FEATURES: usize = 16;
+
+/// Names of the model inputs, in [`Features::vector`] order (for dumps and the trainer).
+pub const FEATURE_NAMES: [&str; N_FEATURES] = [
+    "level_db",
+    "snr_db",
+    "flatness",
+    "flux",
+    "peak_age",
+    "tonal_share",
+    "l_level_std",
+    "l_low_energy",
+    "l_mod4",
+    "l_flatness",
+    "l_flux_std",
+    "l_peak_age",
+    "l_centroid_std",
+    "s_flux",
+    "s_peak_age",
+    "s_level_std",
+];
+
+/// What the analyser measured for one hop.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Features {
+    /// Band level of this frame (dBFS).
+    pub level_db: f32,
+    /// Frame level above the tracked noise floor (dB).
+    pub snr_db: f32,
+    /// Spectral flatness of the band, 0 (one line) to 1 (white noise).
+    pub flatness: f32,
+    /// Mean absolute change of the log spectrum against the previous frame.
+    pub flux: f32,
+    /// Energy-weighted age of the current spectral peaks, in hops (capped).
+    pub peak_age: f32,
+    /// Share of the band energy within one bin of the three strongest peaks.
+    pub tonal_share: f32,
+    /// Spectral centroid in kHz.
+    pub centroid_khz: f32,
+    /// Context measures (see module docs).
+    pub l_level_std: f32,
+    pub l_low_energy: f32,
+    pub l_mod4: f32,
+    pub l_flatness: f32,
+    pub l_flux_std: f32,
+    pub l_peak_age: f32,
+    pub l_centroid_std: f32,
+    pub s_flux: f32,
+    pub s_peak_age: f32,
+    pub s_level_std: f32,
+    /// The 16-bit spectral fingerprint of this hop (see `fingerprint`).
+    pub print: u16,
+    /// Band energies used for the fingerprint, kept for callers that need them.
+    pub active: bool,
+}
+
+impl Features {
+    /// The model inputs, scaled to roughly unit range.
+    pub fn vector(&self) -> [f32; N_FEATURES] {
+        [
+            (self.level_db + 50.0) / 20.0,
+            self.snr_db / 20.0,
+            self.flatness * 4.0,
+            self.flux,
+            self.peak_age / 10.0,
+            self.tonal_share * 2.0,
+            self.l_level_std / 10.0,
+            self.l_low_energy * 2.0,
+            self.l_mod4 * 4.0,
+            self.l_flatness * 4.0,
+            self.l_flux_std * 2.0,
+            self.l_peak_age / 10.0,
+            self.l_centroid_std * 2.0,
+            self.s_flux,
+            self.s_peak_age / 10.0,
+            self.s_level_std / 10.0,
+        ]
+    }
+}
+
+/// Fixed-size ring of recent values with O(1) push and cheap windowed statistics.
+#[derive(Clone)]
+struct Ring {
+    buf: Vec<f32>,
+    pos: usize,
+    len: usize,
+}
+
+impl Ring {
+    fn new(n: usize) -> Self {
+        Self { buf: vec![0.0; n], pos: 0, len: 0 }
+    }
+    fn push(&mut self, v: f32) {
+        self.buf[self.pos] = v;
+        self.pos = (self.pos + 1) % self.buf.len();
+        self.len = (self.len + 1).min(self.buf.len());
+    }
+    /// The last `n` values, oldest first.
+    fn last(&self, n: usize) -> impl Iterator<Item = f32> + '_ {
+        let n = n.min(self.len);
+        let cap = self.buf.len();
+        (0..n).map(move |i| self.buf[(self.pos + cap - n + i) % cap])
+    }
+    fn mean(&self, n: usize) -> f32 {
+        let n2 = n.min(self.len).max(1);
+        self.last(n).sum::<f32>() / n2 as f32
+    }
+    fn std(&self, n: usize) -> f32 {
+        let m = self.mean(n);
+        let n2 = n.min(self.len).max(1);
+        (self.last(n).map(|v| (v - m) * (v - m)).sum::<f32>() / n2 as f32).sqrt()
+    }
+}
+
+/// Turns analysis-rate samples into one [`Features`] per hop.
+pub struct FeatureExtractor {
+    fft: Arc<dyn RealToComplex<f32>>,
+    window: Vec<f32>,
+    frame: Vec<f32>,
+    scratch: Vec<Complex32>,
+    spectrum: Vec<Complex32>,
+    fill: Vec<f32>,
+    power: Vec<f32>,
+    log_prev: Vec<f32>,
+    log_cur: Vec<f32>,
+    peak_age: Vec<u16>,
+    peak_age_next: Vec<u16>,
+    is_peak: Vec<bool>,
+    noise_floor_db: f32,
+    level: Ring,
+    flat: Ring,
+    flux: Ring,
+    age: Ring,
+    centroid: Ring,
+    fp: crate::dsp::fingerprint::Printer,
+    /// cos/sin of the 1..=15 Hz analysis frequencies over one long context.
+    mod_table: Vec<(f32, f32)>,
+    norm: f32,
+    hops: u64,
+}
+
+impl Default for FeatureExtractor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FeatureExtractor {
+    /// Allocates every buffer up front; `push` allocates nothing after that.
+    pub fn new() -> Self {
+        let mut planner = RealFftPlanner::<f32>::new();
+        let fft = planner.plan_fft_forward(FRAME);
+        let window: Vec<f32> = (0..FRAME)
+            .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / FRAME as f32).cos())
+            .collect();
+        let wsum: f32 = window.iter().map(|w| w * w).sum();
+        Self {
+            scratch: fft.make_scratch_vec(),
+            spectrum: fft.make_output_vec(),
+            fft,
+            norm: 2.0 / (FRAME as f32 * wsum),
+            window,
+            frame: vec![0.0; FRAME],
+            fill: Vec::with_capacity(FRAME),
+            power: vec![0.0; BINS],
+            log_prev: vec![0.0; BINS],
+            log_cur: vec![0.0; BINS],
+            peak_age: vec![0; BINS],
+            peak_age_next: vec![0; BINS],
+            is_peak: vec![false; BINS],
+            noise_floor_db: -60.0,
+            level: Ring::new(LONG),
+            flat: Ring::new(LONG),
+            flux: Ring::new(LONG),
+            age: Ring::new(LONG),
+            centroid: Ring::new(LONG),
+            fp: crate::dsp::fingerprint::Printer::new(),
+            mod_table: (1..=15)
+                .flat_map(|f| {
+                    let w = std::f32::consts::TAU * f as f32 * HOP as f32 / ANALYSIS_RATE as f32;
+                    (0..LONG).map(move |i| (w * i as f32).cos()).zip((0..LONG).map(move |i| (w * i as f32).sin()))
+                })
+                .collect(),
+            hops: 0,
+        }
+    }
+
+    /// Feeds samples at [`ANALYSIS_RATE`]; calls `emit` once per completed hop.
+    pub fn push(&mut self, samples: &[f32], mut emit: impl FnMut(&Features)) {
+        for &s in samples {
+            self.fill.push(s);
+            if self.fill.len() == HOP {
+                // Slide the frame by one hop and append the new samples.
+                self.frame.copy_within(HOP.., 0);
+                self.frame[FRAME - HOP..].copy_from_slice(&self.fill);
+                self.fill.clear();
+                let f = self.analyse();
+                emit(&f);
+            }
+        }
+    }
+
+    fn analyse(&mut self) -> Features {
+        self.hops += 1;
+        let mut input = [0.0f32; FRAME];
+        for ((o, x), w) in input.iter_mut().zip(&self.frame).zip(&self.window) {
+            *o = x * w;
+        }
+        self.fft
+            .process_with_scratch(&mut input, &mut self.spectrum, &mut self.scratch)
+            .expect("buffers come from the planner");
+        for (p, c) in self.power.iter_mut().zip(&self.spectrum) {
+            *p = c.norm_sqr() * self.norm;
+        }
+        let band = &self.power[BAND_LO..=BAND_HI];
+        let total: f32 = band.iter().sum();
+        let level_db = if total > 1e-10 { (10.0 * total.log10()).max(FLOOR_DB) } else { FLOOR_DB };
+
+        // Noise floor: follows drops at once and rises slowly (about 3 dB/s), so pauses between
+        // words pull it down while sustained sound only nudges it up.
+        if level_db < self.noise_floor_db {
+            self.noise_floor_db = level_db;
+        } else {
+            self.noise_floor_db += 0.05;
+        }
+        let snr_db = (level_db - self.noise_floor_db).max(0.0);
+
+        // Flatness and centroid over the band.
+        let n = band.len() as f32;
+        let mean = total / n + 1e-12;
+        let log_mean = band.iter().map(|p| (p + 1e-12).ln()).sum::<f32>() / n;
+        let flatness = (log_mean.exp() / mean).clamp(0.0, 1.0);
+        let centroid_hz = if total > 1e-10 {
+            band.iter().enumerate().map(|(i, p)| (i + BAND_LO) as f32 * p).sum::<f32>() / total
+                * (ANALYSIS_RATE as f32 / FRAME as f32)
+        } else {
+            0.0
+        };
+
+        // Log spectrum with a floor 40 dB under the frame mean, so background hiss does not
+        // dominate the flux of quiet frames.
+        let floor = mean * 1e-4 + 1e-10;
+        std::mem::swap(&mut self.log_prev, &mut self.log_cur);
+        for (l, p) in self.log_cur.iter_mut().zip(&self.power) {
+            *l = (p + floor).ln();
+        }
+        let active = level_db > -70.0 && snr_db > 6.0;
+        let flux = if self.hops > 1 && active {
+            (BAND_LO..=BAND_HI).map(|k| (self.log_cur[k] - self.log_prev[k]).abs()).sum::<f32>() / n
+        } else {
+            0.0
+        };
+
+        // Spectral peaks: local maxima at least 10 dB over the bins two away on both sides and
+        // within 30 dB of the strongest bin.
+        let pmax = band.iter().cloned().fold(0.0f32, f32::max);
+        for k in 0..BINS {
+            self.is_peak[k] = false;
+        }
+        if active {
+            for k in BAND_LO..=BAND_HI {
+                let p = self.power[k];
+                if p < pmax * 1e-3 || p < self.power[k - 1] || p < self.power[k + 1] {
+                    continue;
+                }
+                if p > 10.0 * self.power[k - 2] && p > 10.0 * self.power[k + 2] {
+                    self.is_peak[k] = true;
+                }
+            }
+        }
+        let mut age_w = 0.0f32;
+        let mut age_e = 0.0f32;
+        let mut top = [(0.0f32, 0usize); 3];
+        for k in 0..BINS {
+            self.peak_age_next[k] = 0;
+            if !self.is_peak[k] {
+                continue;
+            }
+            let prev = self.peak_age[k.saturating_sub(1)].max(self.peak_age[k]).max(self.peak_age[(k + 1).min(BINS - 1)]);
+            let a = (prev + 1).min(30);
+            self.peak_age_next[k] = a;
+            let p = self.power[k];
+            age_w += p * a as f32;
+            age_e += p;
+            if p > top[2].0 {
+                top[2] = (p, k);
+                top.sort_by(|a, b| b.0.total_cmp(&a.0));
+            }
+        }
+        std::mem::swap(&mut self.peak_age, &mut self.peak_age_next);
+        let peak_age = if age_e > 0.0 { age_w / age_e } else { 0.0 };
+        let tonal: f32 = top
+            .iter()
+            .filter(|(p, _)| *p > 0.0)
+            .map(|&(_, k)| self.power[k - 1] + self.power[k] + self.power[k + 1])
+            .sum();
+        let tonal_share = if total > 1e-10 && active { (tonal / total).min(1.0) } else { 0.0 };
+
+        self.level.push(level_db.max(-80.0));
+        self.flat.push(if active { flatness } else { 0.5 });
+        self.flux.push(flux);
+        self.age.push(peak_age);
+        self.centroid.push(centroid_hz / 1000.0);
+
+        // Context: spread of level, share of quiet frames, syllabic modulation.
+        let l_mean_lin = self.level.last(LONG).map(|d| 10f32.powf(d / 10.0)).sum::<f32>() / LONG.min(self.level.len).max(1) as f32;
+        let quiet = 10.0 * (l_mean_lin + 1e-10).log10() - 10.0;
+        let l_low_energy = self.level.last(LONG).filter(|&d| d < quiet).count() as f32 / LONG as f32;
+        let l_mod4 = self.modulation();
+
+        Features {
+            level_db,
+            snr_db,
+            flatness,
+            flux,
+            peak_age,
+            tonal_share,
+            centroid_khz: centroid_hz / 1000.0,
+            l_level_std: self.level.std(LONG),
+            l_low_energy,
+            l_mod4,
+            l_flatness: self.flat.mean(LONG),
+            l_flux_std: self.flux.std(LONG),
+            l_peak_age: self.age.mean(LONG),
+            l_centroid_std: self.centroid.std(LONG),
+            s_flux: self.flux.mean(SHORT),
+            s_peak_age: self.age.mean(SHORT),
+            s_level_std: self.level.std(SHORT),
+            print: self.fp.print(&self.power),
+            active,
+        }
+    }
+
+    /// Share of the envelope's 1–15 Hz modulation power that falls in 3–6 Hz (syllable rate).
+    fn modulation(&self) -> f32 {
+        let n = self.level.len.min(LONG);
+        if n < LONG {
+            return 0.0;
+        }
+        let mean = self.level.mean(LONG);
+        let mut env = [0.0f32; LONG];
+        for (e, v) in env.iter_mut().zip(self.level.last(LONG)) {
+            *e = v - mean;
+        }
+        let mut syll = 0.0;
+        let mut all = 1e-6;
+        for (f, table) in (1..=15).zip(self.mod_table.chunks_exact(LONG)) {
+            let (mut re, mut im) = (0.0f32, 0.0f32);
+            for (v, (c, s)) in env.iter().zip(table) {
+                re += v * c;
+                im += v * s;
+            }
+            let p = re * re + im * im;
+            all += p;
+            if (3..=6).contains(&f) {
+                syll += p;
+            }
+        }
+        syll / all
+    }
+}

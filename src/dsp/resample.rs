@@ -1,0 +1,118 @@
+//! Conversion of any input rate to the one analysis rate.
+//!
+//! The input is cut into fixed chunks before it reaches rubato, so the output does not depend on how
+//! the caller happened to split the stream (one sample at a time from a test, 4096 from a file,
+//! whatever a sound card delivers). The resampler's start-up delay is trimmed so that analysis time
+//! zero is input time zero at every rate.
+
+use rubato::audioadapter_buffers::direct::InterleavedSlice;
+use rubato::{Fft, FixedSync, Indexing, Resampler};
+
+/// Streams mono audio from `rate_in` to `rate_out`.
+pub struct StreamResampler {
+    inner: Option<Fft<f32>>,
+    pending: Vec<f32>,
+    chunk: usize,
+    out_buf: Vec<f32>,
+    skip: usize,
+}
+
+impl StreamResampler {
+    /// Builds a resampler; equal rates pass samples through untouched.
+    pub fn new(rate_in: u32, rate_out: u32) -> Self {
+        if rate_in == rate_out {
+            return Self { inner: None, pending: Vec::new(), chunk: 0, out_buf: Vec::new(), skip: 0 };
+        }
+        // About 20 ms of input per chunk keeps latency low enough for live use.
+        let chunk = (rate_in as usize / 50).max(64);
+        let fft = Fft::<f32>::new(rate_in as usize, rate_out as usize, chunk, 1, FixedSync::Input)
+            .expect("rates are validated before a resampler is built");
+        let out_max = fft.output_frames_max();
+        let skip = fft.output_delay();
+        Self { inner: Some(fft), pending: Vec::with_capacity(chunk), chunk, out_buf: vec![0.0; out_max], skip }
+    }
+
+    /// Feeds input samples and appends every finished output sample to `out`.
+    pub fn process(&mut self, input: &[f32], out: &mut Vec<f32>) {
+        if self.inner.is_none() {
+            out.extend_from_slice(input);
+            return;
+        }
+        let mut rest = input;
+        while !rest.is_empty() {
+            let take = (self.chunk - self.pending.len()).min(rest.len());
+            self.pending.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.pending.len() == self.chunk {
+                self.run_chunk(None, out);
+                self.pending.clear();
+            }
+        }
+    }
+
+    /// Pushes out what is still inside the resampler (end of a file).
+    pub fn flush(&mut self, out: &mut Vec<f32>) {
+        if self.inner.is_none() {
+            return;
+        }
+        let partial = self.pending.len();
+        self.pending.resize(self.chunk, 0.0);
+        self.run_chunk(Some(partial), out);
+        self.pending.clear();
+    }
+
+    fn run_chunk(&mut self, partial: Option<usize>, out: &mut Vec<f32>) {
+        let Some(fft) = self.inner.as_mut() else { return };
+        let input = InterleavedSlice::new(&self.pending[..], 1, self.chunk).expect("chunk-sized buffer");
+        let cap = self.out_buf.len();
+        let mut output = InterleavedSlice::new_mut(&mut self.out_buf[..], 1, cap).expect("sized by output_frames_max");
+        let indexing = Indexing { input_offset: 0, output_offset: 0, partial_len: partial, active_channels_mask: None };
+        let (_, written) = fft
+            .process_into_buffer(&input, &mut output, Some(&indexing))
+            .expect("buffers are sized from the resampler's own limits");
+        let produced = &self.out_buf[..written];
+        let drop = self.skip.min(produced.len());
+        self.skip -= drop;
+        out.extend_from_slice(&produced[drop..]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sine(rate: u32, hz: f32, secs: f32) -> Vec<f32> {
+        (0..(rate as f32 * secs) as usize).map(|i| (i as f32 * hz * std::f32::consts::TAU / rate as f32).sin()).collect()
+    }
+
+    #[test]
+    fn output_does_not_depend_on_block_size() {
+        let x = sine(44_100, 440.0, 1.0);
+        let mut reference = Vec::new();
+        StreamResampler::new(44_100, 8_000).process(&x, &mut reference);
+        for block in [1, 37, 480, 4096] {
+            let mut r = StreamResampler::new(44_100, 8_000);
+            let mut out = Vec::new();
+            for c in x.chunks(block) {
+                r.process(c, &mut out);
+            }
+            assert_eq!(out, reference, "block {block}");
+        }
+    }
+
+    #[test]
+    fn delay_is_trimmed_and_length_kept() {
+        for rate in [16_000, 44_100, 48_000] {
+            let mut x = vec![0.0; rate as usize / 2];
+            x.extend(sine(rate, 1000.0, 0.5));
+            let mut r = StreamResampler::new(rate, 8_000);
+            let mut out = Vec::new();
+            r.process(&x, &mut out);
+            r.flush(&mut out);
+            assert!((out.len() as i64 - 8_000).abs() < 200, "rate {rate}: {} samples", out.len());
+            // The tone starts at 0.5 s in the input: it must start there in the output too.
+            let onset = out.iter().position(|v| v.abs() > 0.5).unwrap();
+            assert!((onset as i64 - 4_000).abs() <= 8, "rate {rate}: onset at {onset}");
+        }
+    }
+}

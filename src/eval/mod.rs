@@ -1,0 +1,175 @@
+//! Scoring the engine against a labelled corpus: the `eval` command.
+//!
+//! Runs `analyze` on every labelled call of a folder, computes the metrics of
+//! `shared/corpus/score.py` per call and pooled, and checks them against a gate file of thresholds.
+
+pub mod labels;
+pub mod score;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::analyze::analyze;
+use crate::guard::GuardConfig;
+use labels::load_dir;
+use score::{score_one, Raw, Summary};
+
+/// The result of one evaluation run.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub aggregate: Summary,
+    pub scenarios: std::collections::BTreeMap<String, Summary>,
+    pub missing_results: Vec<String>,
+    pub miss_after_s: f64,
+    /// Muted intervals per call (not printed in the table; written with `--out`).
+    #[serde(skip)]
+    pub muted: Vec<(String, Vec<[f64; 2]>)>,
+    /// Seconds of audio evaluated.
+    #[serde(skip)]
+    pub audio_seconds: f64,
+}
+
+/// Runs the engine on every call of `dir`.
+pub fn evaluate(dir: &Path, cfg: &GuardConfig, miss_after: f64) -> anyhow::Result<Report> {
+    let calls = load_dir(dir)?;
+    let mut total = Raw::default();
+    let mut scenarios = std::collections::BTreeMap::new();
+    let mut muted_all = Vec::new();
+    let mut audio_seconds = 0.0;
+    for c in &calls {
+        let a = analyze(&c.far_path, c.mic_path.as_deref(), cfg)?;
+        audio_seconds += a.duration;
+        let muted = a.muted();
+        let raw = score_one(&c.labels, &muted, miss_after);
+        total.add(&raw);
+        scenarios.insert(c.labels.name.clone(), Summary::of(&raw));
+        muted_all.push((c.labels.name.clone(), muted));
+    }
+    Ok(Report {
+        aggregate: Summary::of(&total),
+        scenarios,
+        missing_results: Vec::new(),
+        miss_after_s: miss_after,
+        muted: muted_all,
+        audio_seconds,
+    })
+}
+
+fn fmt(v: Option<f64>, w: usize, p: usize) -> String {
+    match v {
+        None => format!("{:>w$}", "-"),
+        Some(v) => format!("{v:w$.p$}"),
+    }
+}
+
+fn row(name: &str, d: &Summary) -> String {
+    let name: String = name.chars().take(34).collect();
+    format!(
+        "{name:34} {} {} {} {} {:5} {:5} {} {} {} {:5} {} {} {}",
+        fmt(d.hold_coverage, 6, 3),
+        fmt(Some(d.hold_exposure_s), 7, 1),
+        fmt(d.hold_detect_latency_s.median, 7, 2),
+        fmt(d.hold_detect_latency_s.p95, 7, 2),
+        d.hold_misses,
+        d.false_unmutes,
+        fmt(d.unmute_latency_s.median, 7, 2),
+        fmt(d.unmute_latency_s.p95, 7, 2),
+        fmt(d.unmute_latency_s.max, 7, 2),
+        d.unmute_misses,
+        fmt(Some(d.live_false_mute_s), 8, 1),
+        fmt(Some(d.user_speech_lost_s), 6, 1),
+        fmt(Some(d.leaked_private_speech_s), 6, 1),
+    )
+}
+
+impl Report {
+    /// The table `score.py` prints.
+    pub fn table(&self) -> String {
+        let hdr = format!(
+            "{:34} {:>6} {:>7} {:>7} {:>7} {:>5} {:>5} {:>7} {:>7} {:>7} {:>5} {:>8} {:>6} {:>6}",
+            "scenario", "cover", "expo_s", "det_med", "det_p95", "hmiss", "f_unm", "unm_med", "unm_p95", "unm_max",
+            "umiss", "livefm_s", "lost_s", "leak_s"
+        );
+        let rule = "-".repeat(hdr.len());
+        let mut s = format!("{hdr}\n{rule}\n");
+        for (n, d) in &self.scenarios {
+            s += &row(n, d);
+            s.push('\n');
+        }
+        s += &rule;
+        s.push('\n');
+        s += &row(
+            &format!("AGGREGATE ({} scen, {} holds)", self.scenarios.len(), self.aggregate.holds),
+            &self.aggregate,
+        );
+        s.push('\n');
+        s
+    }
+
+    /// Writes `NAME.muted.json` for every call, for `score.py`.
+    pub fn write_results(&self, dir: &Path) -> anyhow::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        for (name, muted) in &self.muted {
+            let p: PathBuf = dir.join(format!("{name}.muted.json"));
+            std::fs::write(&p, serde_json::to_string(&serde_json::json!({ "muted": muted }))?)?;
+        }
+        Ok(())
+    }
+}
+
+/// Thresholds on the aggregate metrics (`tests/dev-gate.toml`). Absent keys are not checked.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    pub hold_coverage_min: Option<f64>,
+    pub hold_exposure_s_max: Option<f64>,
+    pub hold_misses_max: Option<u32>,
+    pub false_unmutes_max: Option<u32>,
+    pub unmute_latency_p95_s_max: Option<f64>,
+    pub unmute_misses_max: Option<u32>,
+    pub live_false_mute_s_max: Option<f64>,
+    pub user_speech_lost_s_max: Option<f64>,
+    pub leaked_private_speech_s_max: Option<f64>,
+    pub eval_seconds_max: Option<f64>,
+}
+
+impl Gate {
+    /// Reads a gate file; errors name the file.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))
+    }
+
+    /// Every threshold that the aggregate misses, as one line each.
+    pub fn failures(&self, a: &Summary, eval_seconds: f64) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut min = |name: &str, v: Option<f64>, lim: Option<f64>| {
+            if let Some(l) = lim {
+                let v = v.unwrap_or(f64::NAN);
+                if v.is_nan() || v < l {
+                    out.push(format!("{name} = {v} is below {l}"));
+                }
+            }
+        };
+        min("hold_coverage", a.hold_coverage, self.hold_coverage_min);
+        let mut max = |name: &str, v: Option<f64>, lim: Option<f64>| {
+            if let Some(l) = lim {
+                let v = v.unwrap_or(0.0);
+                if v > l {
+                    out.push(format!("{name} = {v} is above {l}"));
+                }
+            }
+        };
+        max("hold_exposure_s", Some(a.hold_exposure_s), self.hold_exposure_s_max);
+        max("hold_misses", Some(a.hold_misses as f64), self.hold_misses_max.map(f64::from));
+        max("false_unmutes", Some(a.false_unmutes as f64), self.false_unmutes_max.map(f64::from));
+        max("unmute_latency_s.p95", a.unmute_latency_s.p95, self.unmute_latency_p95_s_max);
+        max("unmute_misses", Some(a.unmute_misses as f64), self.unmute_misses_max.map(f64::from));
+        max("live_false_mute_s", Some(a.live_false_mute_s), self.live_false_mute_s_max);
+        max("user_speech_lost_s", Some(a.user_speech_lost_s), self.user_speech_lost_s_max);
+        max("leaked_private_speech_s", Some(a.leaked_private_speech_s), self.leaked_private_speech_s_max);
+        max("eval seconds", Some(eval_seconds), self.eval_seconds_max);
+        out
+    }
+}

@@ -1,0 +1,14 @@
+//! Hold Guard: mutes the caller's microphone while a call is on hold, and reopens it when a live
+//! agent speaks.
+//!
+//! The rooms: [`dsp`] measures and classifies audio, [`guard`] decides when to mute (a pure state
+//! machine), [`engine`] wires them hop by hop, [`source`] streams audio files, and [`eval`] scores
+//! the engine on a labelled corpus.
+
+pub mod analyze;
+pub mod dsp;
+pub mod engine;
+pub mod eval;
+pub mod guard;
+pub mod source;
+pub mod train;
