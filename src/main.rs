@@ -48,7 +48,12 @@ enum Cmd {
     },
     /// Refit the classifier on a labelled corpus and print the new src/dsp/model.rs.
     #[command(hide = true)]
-    Train { dir: PathBuf },
+    Train {
+        dir: PathBuf,
+        /// Instead of training, write every hop's features as CSV to this file.
+        #[arg(long)]
+        dump: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -105,7 +110,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Train { dir } => {
+        Cmd::Train { dir, dump: Some(csv) } => {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&csv)?);
+            holdguard::train::dump(&dir, &mut w)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Train { dir, dump: None } => {
             print!("{}", holdguard::train::train(&dir)?);
             Ok(ExitCode::SUCCESS)
         }

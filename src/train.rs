@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::dsp::classifier::N_CLASSES;
+use crate::dsp::classifier::{Model, HIDDEN, N_CLASSES};
 use crate::dsp::features::{FeatureExtractor, Features, ANALYSIS_RATE, FEATURE_NAMES, HOP_SECONDS, N_FEATURES};
 use crate::dsp::resample::StreamResampler;
 use crate::eval::labels::load_dir;
@@ -35,6 +35,27 @@ pub fn file_features(path: &Path) -> Result<Vec<Features>, SourceError> {
     }
 }
 
+/// Writes every hop's features and reference class as CSV (for looking at the data).
+pub fn dump(dir: &Path, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+    write!(out, "call,t,truth,print,active")?;
+    for n in FEATURE_NAMES {
+        write!(out, ",{n}")?;
+    }
+    writeln!(out)?;
+    for (ci, c) in load_dir(dir)?.iter().enumerate() {
+        for (i, f) in file_features(&c.far_path)?.iter().enumerate() {
+            let t = (i as f64 + 1.0) * HOP_SECONDS;
+            let truth = c.labels.truth_at(t, f.active) as u8;
+            write!(out, "{ci},{t:.3},{truth},{},{}", f.print, f.active as u8)?;
+            for v in f.vector() {
+                write!(out, ",{v:.4}")?;
+            }
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
 /// Fits the model on every call in `dir` and returns the Rust source of `model.rs`.
 pub fn train(dir: &Path) -> anyhow::Result<String> {
     let calls = load_dir(dir)?;
@@ -42,7 +63,7 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
     let mut ys: Vec<usize> = Vec::new();
     for c in &calls {
         for (i, f) in file_features(&c.far_path)?.iter().enumerate() {
-            let t = (i as f64 + 0.5) * HOP_SECONDS;
+            let t = (i as f64 + 1.0) * HOP_SECONDS;
             if f.level_db <= crate::dsp::features::FLOOR_DB + 1.0 {
                 continue; // classified by rule, not by the model
             }
@@ -66,75 +87,137 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
     for s in scale.iter_mut() {
         *s = s.sqrt().max(1e-3);
     }
-    let z: Vec<[f32; N_FEATURES]> =
-        xs.iter().map(|x| std::array::from_fn(|i| (x[i] - mean[i]) / scale[i])).collect();
     let mut count = [0.0f32; N_CLASSES];
     for &y in &ys {
         count[y] += 1.0;
     }
-    let class_w: [f32; N_CLASSES] = std::array::from_fn(|c| if count[c] > 0.0 { n / (N_CLASSES as f32 * count[c]) } else { 0.0 });
-    let total_w: f32 = ys.iter().map(|&y| class_w[y]).sum();
+    // Square-root class balancing: rare classes (tones, speech over music) count more, without
+    // letting a few hundred hops dominate.
+    let class_w: [f32; N_CLASSES] =
+        std::array::from_fn(|c| if count[c] > 0.0 { (n / (N_CLASSES as f32 * count[c])).sqrt() } else { 0.0 });
 
-    const D: usize = N_FEATURES + 1;
-    let mut w = [[0.0f32; D]; N_CLASSES];
-    let (mut m1, mut m2) = ([[0.0f32; D]; N_CLASSES], [[0.0f32; D]; N_CLASSES]);
-    let (lr, b1, b2, l2) = (0.05f32, 0.9f32, 0.999f32, 1e-3f32);
-    let mut loss = 0.0;
-    for step in 1..=600 {
-        let mut g = [[0.0f32; D]; N_CLASSES];
-        loss = 0.0;
-        for (x, &y) in z.iter().zip(&ys) {
-            let mut s = [0.0f32; N_CLASSES];
-            for c in 0..N_CLASSES {
-                s[c] = w[c][N_FEATURES] + (0..N_FEATURES).map(|i| w[c][i] * x[i]).sum::<f32>();
-            }
-            let mx = s.iter().cloned().fold(f32::MIN, f32::max);
-            let sum: f32 = s.iter().map(|v| (v - mx).exp()).sum();
-            let cw = class_w[y];
-            loss -= cw * ((s[y] - mx) - sum.ln());
-            for c in 0..N_CLASSES {
-                let p = (s[c] - mx).exp() / sum;
-                let e = cw * (p - if c == y { 1.0 } else { 0.0 });
-                for i in 0..N_FEATURES {
-                    g[c][i] += e * x[i];
-                }
-                g[c][N_FEATURES] += e;
-            }
-        }
-        for c in 0..N_CLASSES {
-            for i in 0..D {
-                let gi = g[c][i] / total_w + if i < N_FEATURES { l2 * w[c][i] } else { 0.0 };
-                m1[c][i] = b1 * m1[c][i] + (1.0 - b1) * gi;
-                m2[c][i] = b2 * m2[c][i] + (1.0 - b2) * gi * gi;
-                let mh = m1[c][i] / (1.0 - b1.powi(step));
-                let vh = m2[c][i] / (1.0 - b2.powi(step));
-                w[c][i] -= lr * mh / (vh.sqrt() + 1e-8);
-            }
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut model = Model { mean, scale, w1: [[0.0; N_FEATURES + 1]; HIDDEN], w2: [[0.0; HIDDEN + 1]; N_CLASSES] };
+    let mut uniform = |a: f32| ((next() >> 11) as f64 / (1u64 << 53) as f64) as f32 * 2.0 * a - a;
+    let a1 = (6.0 / (N_FEATURES + HIDDEN) as f32).sqrt();
+    let a2 = (6.0 / (HIDDEN + N_CLASSES) as f32).sqrt();
+    for row in model.w1.iter_mut() {
+        for w in row[..N_FEATURES].iter_mut() {
+            *w = uniform(a1);
         }
     }
-    loss /= total_w;
+    for row in model.w2.iter_mut() {
+        for w in row[..HIDDEN].iter_mut() {
+            *w = uniform(a2);
+        }
+    }
+    let mut opt1 = Adam::new(HIDDEN * (N_FEATURES + 1));
+    let mut opt2 = Adam::new(N_CLASSES * (HIDDEN + 1));
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    const BATCH: usize = 256;
+    const EPOCHS: usize = 25;
+    let mut loss = 0.0;
+    for _ in 0..EPOCHS {
+        for i in (1..order.len()).rev() {
+            order.swap(i, (next() % (i as u64 + 1)) as usize);
+        }
+        loss = 0.0;
+        let mut wsum = 0.0;
+        for batch in order.chunks(BATCH) {
+            let mut g1 = vec![0.0f32; HIDDEN * (N_FEATURES + 1)];
+            let mut g2 = vec![0.0f32; N_CLASSES * (HIDDEN + 1)];
+            let mut bw = 0.0;
+            for &k in batch {
+                let (x, y) = (&xs[k], ys[k]);
+                let cw = class_w[y];
+                let z: [f32; N_FEATURES] = std::array::from_fn(|i| (x[i] - model.mean[i]) / model.scale[i]);
+                let (h, o) = model.forward(x);
+                let p = crate::dsp::classifier::softmax(o).0;
+                loss -= cw * p[y].max(1e-9).ln();
+                wsum += cw;
+                bw += cw;
+                let mut dh = [0.0f32; HIDDEN];
+                for c in 0..N_CLASSES {
+                    let e = cw * (p[c] - if c == y { 1.0 } else { 0.0 });
+                    for j in 0..HIDDEN {
+                        g2[c * (HIDDEN + 1) + j] += e * h[j];
+                        dh[j] += e * model.w2[c][j];
+                    }
+                    g2[c * (HIDDEN + 1) + HIDDEN] += e;
+                }
+                for j in 0..HIDDEN {
+                    let d = dh[j] * (1.0 - h[j] * h[j]);
+                    for i in 0..N_FEATURES {
+                        g1[j * (N_FEATURES + 1) + i] += d * z[i];
+                    }
+                    g1[j * (N_FEATURES + 1) + N_FEATURES] += d;
+                }
+            }
+            let w1: &mut [f32] = model.w1.as_flattened_mut();
+            opt1.step(w1, &g1, bw);
+            let w2: &mut [f32] = model.w2.as_flattened_mut();
+            opt2.step(w2, &g2, bw);
+        }
+        loss /= wsum;
+    }
 
     let mut s = String::new();
     writeln!(s, "//! Classifier weights, written by `holdguard train {}` — do not edit by hand.", dir.display())?;
     writeln!(s, "//!")?;
-    writeln!(s, "//! {} hops from {} calls; final class-balanced log loss {loss:.4}.", xs.len(), calls.len())?;
+    writeln!(s, "//! {} hops from {} calls; final class-weighted log loss {loss:.4}.", xs.len(), calls.len())?;
     writeln!(s, "//! Inputs, in order: {}.", FEATURE_NAMES.join(", "))?;
     writeln!(s, "//! Classes, in order: silence, tone, music, speech, speech over music.")?;
     writeln!(s)?;
-    writeln!(s, "use super::classifier::N_CLASSES;")?;
-    writeln!(s, "use super::features::N_FEATURES;")?;
+    writeln!(s, "use super::classifier::Model;")?;
     writeln!(s)?;
-    writeln!(s, "/// Mean of each input over the training hops.")?;
-    writeln!(s, "pub const MEAN: [f32; N_FEATURES] = {};", fmt_row(&mean))?;
-    writeln!(s, "/// Standard deviation of each input over the training hops.")?;
-    writeln!(s, "pub const SCALE: [f32; N_FEATURES] = {};", fmt_row(&scale))?;
-    writeln!(s, "/// One row per class: a weight per standardised input, then the bias.")?;
-    writeln!(s, "pub const WEIGHTS: [[f32; N_FEATURES + 1]; N_CLASSES] = [")?;
-    for row in &w {
-        writeln!(s, "    {},", fmt_row(row))?;
+    writeln!(s, "/// The checked-in classifier.")?;
+    writeln!(s, "#[rustfmt::skip]")?;
+    writeln!(s, "pub const MODEL: Model = Model {{")?;
+    writeln!(s, "    mean: {},", fmt_row(&model.mean))?;
+    writeln!(s, "    scale: {},", fmt_row(&model.scale))?;
+    writeln!(s, "    w1: [")?;
+    for row in &model.w1 {
+        writeln!(s, "        {},", fmt_row(row))?;
     }
-    writeln!(s, "];")?;
+    writeln!(s, "    ],")?;
+    writeln!(s, "    w2: [")?;
+    for row in &model.w2 {
+        writeln!(s, "        {},", fmt_row(row))?;
+    }
+    writeln!(s, "    ],")?;
+    writeln!(s, "}};")?;
     Ok(s)
+}
+
+/// Adam optimiser state for one weight array.
+struct Adam {
+    m: Vec<f32>,
+    v: Vec<f32>,
+    t: i32,
+}
+
+impl Adam {
+    fn new(n: usize) -> Self {
+        Self { m: vec![0.0; n], v: vec![0.0; n], t: 0 }
+    }
+    fn step(&mut self, w: &mut [f32], g: &[f32], batch_weight: f32) {
+        let (lr, b1, b2, l2) = (0.003f32, 0.9f32, 0.999f32, 1e-4f32);
+        self.t += 1;
+        for i in 0..w.len() {
+            let gi = g[i] / batch_weight.max(1e-6) + l2 * w[i];
+            self.m[i] = b1 * self.m[i] + (1.0 - b1) * gi;
+            self.v[i] = b2 * self.v[i] + (1.0 - b2) * gi * gi;
+            let mh = self.m[i] / (1.0 - b1.powi(self.t));
+            let vh = self.v[i] / (1.0 - b2.powi(self.t));
+            w[i] -= lr * mh / (vh.sqrt() + 1e-8);
+        }
+    }
 }
 
 fn fmt_row(v: &[f32]) -> String {

@@ -1,9 +1,10 @@
 //! The far-end classifier: features in, class probabilities out.
 //!
-//! A multinomial logistic regression over the [`Features`] vector: 85 weights, learned from the dev
-//! corpus by `holdguard train` (which writes `model.rs`) and checked in as constants. It is small on
-//! purpose: a handful of level-free features and a linear boundary generalise to voices, music and
-//! codecs the corpus does not have; the guard's timing rules do the rest.
+//! A tiny neural network over the [`Features`] vector — one hidden layer of [`HIDDEN`] tanh units, about
+//! 400 weights — learned from the dev corpus by `holdguard train` (which writes `model.rs`) and
+//! checked in as constants. It is small on purpose: a handful of level-free features and a smooth
+//! boundary generalise to voices, music and codecs the corpus does not have; the guard's timing
+//! rules do the rest.
 
 use crate::dsp::features::{Features, N_FEATURES};
 use crate::dsp::model;
@@ -73,21 +74,53 @@ impl Probs {
     }
 }
 
-/// Softmax of a linear model over standardised inputs.
-pub fn linear_softmax(
-    x: &[f32; N_FEATURES],
-    mean: &[f32; N_FEATURES],
-    scale: &[f32; N_FEATURES],
-    weights: &[[f32; N_FEATURES + 1]; N_CLASSES],
-) -> Probs {
-    let mut z = [0.0f32; N_CLASSES];
-    for (zc, w) in z.iter_mut().zip(weights) {
-        let mut acc = w[N_FEATURES];
+/// Hidden units of the network.
+pub const HIDDEN: usize = 16;
+
+/// The network's weights.
+pub struct Model {
+    pub mean: [f32; N_FEATURES],
+    pub scale: [f32; N_FEATURES],
+    /// Hidden layer: a weight per standardised input, then the bias.
+    pub w1: [[f32; N_FEATURES + 1]; HIDDEN],
+    /// Output layer: a weight per hidden unit, then the bias.
+    pub w2: [[f32; HIDDEN + 1]; N_CLASSES],
+}
+
+impl Model {
+    /// Hidden activations and output logits for raw (unscaled) features.
+    pub fn forward(&self, x: &[f32; N_FEATURES]) -> ([f32; HIDDEN], [f32; N_CLASSES]) {
+        let mut z = [0.0f32; N_FEATURES];
         for i in 0..N_FEATURES {
-            acc += w[i] * (x[i] - mean[i]) / scale[i];
+            z[i] = (x[i] - self.mean[i]) / self.scale[i];
         }
-        *zc = acc;
+        let mut h = [0.0f32; HIDDEN];
+        for (hj, w) in h.iter_mut().zip(&self.w1) {
+            let mut acc = w[N_FEATURES];
+            for i in 0..N_FEATURES {
+                acc += w[i] * z[i];
+            }
+            *hj = acc.tanh();
+        }
+        let mut o = [0.0f32; N_CLASSES];
+        for (oc, w) in o.iter_mut().zip(&self.w2) {
+            let mut acc = w[HIDDEN];
+            for j in 0..HIDDEN {
+                acc += w[j] * h[j];
+            }
+            *oc = acc;
+        }
+        (h, o)
     }
+
+    /// Class probabilities for raw features.
+    pub fn probs(&self, x: &[f32; N_FEATURES]) -> Probs {
+        softmax(self.forward(x).1)
+    }
+}
+
+/// Softmax of logits.
+pub fn softmax(mut z: [f32; N_CLASSES]) -> Probs {
     let m = z.iter().cloned().fold(f32::MIN, f32::max);
     let mut sum = 0.0;
     for v in z.iter_mut() {
@@ -108,5 +141,5 @@ pub fn classify(f: &Features) -> Probs {
         p[Class::Silence.index()] = 1.0;
         return Probs(p);
     }
-    linear_softmax(&f.vector(), &model::MEAN, &model::SCALE, &model::WEIGHTS)
+    model::MODEL.probs(&f.vector())
 }

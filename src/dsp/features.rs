@@ -16,8 +16,9 @@ use realfft::{RealFftPlanner, RealToComplex};
 
 /// The one rate all analysis runs at (Hz).
 pub const ANALYSIS_RATE: u32 = 8_000;
-/// Frame length in samples at [`ANALYSIS_RATE`] (32 ms).
-pub const FRAME: usize = 256;
+/// Frame length in samples at [`ANALYSIS_RATE`] (64 ms: fine enough to resolve the harmonics of
+/// a low voice or a bass line).
+pub const FRAME: usize = 512;
 /// Hop in samples at [`ANALYSIS_RATE`] (16 ms).
 pub const HOP: usize = 128;
 /// Hop duration in seconds.
@@ -25,9 +26,13 @@ pub const HOP_SECONDS: f64 = HOP as f64 / ANALYSIS_RATE as f64;
 /// Spectrum bins per frame.
 pub const BINS: usize = FRAME / 2 + 1;
 /// First and last bin of the telephone band (about 300–3400 Hz).
-pub const BAND_LO: usize = 10;
+pub const BAND_LO: usize = 19;
 /// See [`BAND_LO`].
-pub const BAND_HI: usize = 108;
+pub const BAND_HI: usize = 218;
+/// Half-width of the smoothing that separates the spectral envelope from the fine structure (bins).
+const ENV_HALF: usize = 4;
+/// Hops between the frames compared for fine-structure stability (32 ms).
+const FS_LAG: usize = 2;
 /// Level reported for digital silence (dBFS).
 pub const FLOOR_DB: f32 = -100.0;
 
@@ -37,7 +42,7 @@ pub const LONG: usize = 62;
 pub const SHORT: usize = 16;
 
 /// Number of values in [`Features::vector`].
-pub const N_FEATURES: usize = 16;
+pub const N_FEATURES: usize = 19;
 
 /// Names of the model inputs, in [`Features::vector`] order (for dumps and the trainer).
 pub const FEATURE_NAMES: [&str; N_FEATURES] = [
@@ -57,6 +62,9 @@ pub const FEATURE_NAMES: [&str; N_FEATURES] = [
     "s_flux",
     "s_peak_age",
     "s_level_std",
+    "stability",
+    "s_stability",
+    "l_stability",
 ];
 
 /// What the analyser measured for one hop.
@@ -76,6 +84,12 @@ pub struct Features {
     pub tonal_share: f32,
     /// Spectral centroid in kHz.
     pub centroid_khz: f32,
+    /// Correlation of the spectral fine structure (harmonics, partials) with the frame 32 ms
+    /// earlier: sustained notes keep it near 1, gliding speech harmonics and noise near 0.
+    pub stability: f32,
+    /// Mean stability over the active hops of the short and long contexts.
+    pub s_stability: f32,
+    pub l_stability: f32,
     /// Context measures (see module docs).
     pub l_level_std: f32,
     pub l_low_energy: f32,
@@ -89,7 +103,7 @@ pub struct Features {
     pub s_level_std: f32,
     /// The 16-bit spectral fingerprint of this hop (see `fingerprint`).
     pub print: u16,
-    /// Band energies used for the fingerprint, kept for callers that need them.
+    /// The frame carries sound clearly above the noise floor.
     pub active: bool,
 }
 
@@ -113,6 +127,9 @@ impl Features {
             self.s_flux,
             self.s_peak_age / 10.0,
             self.s_level_std / 10.0,
+            self.stability * 2.0,
+            self.s_stability * 2.0,
+            self.l_stability * 2.0,
         ]
     }
 }
@@ -151,6 +168,19 @@ impl Ring {
     }
 }
 
+fn active_mean(v: &Ring, active: &Ring, n: usize) -> f32 {
+    let (mut sum, mut cnt) = (0.0, 0.0);
+    for (x, a) in v.last(n).zip(active.last(n)) {
+        sum += x * a;
+        cnt += a;
+    }
+    if cnt > 0.0 {
+        sum / cnt
+    } else {
+        0.0
+    }
+}
+
 /// Turns analysis-rate samples into one [`Features`] per hop.
 pub struct FeatureExtractor {
     fft: Arc<dyn RealToComplex<f32>>,
@@ -171,6 +201,11 @@ pub struct FeatureExtractor {
     flux: Ring,
     age: Ring,
     centroid: Ring,
+    stab: Ring,
+    stab_active: Ring,
+    /// Masked fine structure of the last `FS_LAG + 1` frames (ring).
+    fine: Vec<Vec<f32>>,
+    fine_pos: usize,
     fp: crate::dsp::fingerprint::Printer,
     /// cos/sin of the 1..=15 Hz analysis frequencies over one long context.
     mod_table: Vec<(f32, f32)>,
@@ -213,6 +248,10 @@ impl FeatureExtractor {
             flux: Ring::new(LONG),
             age: Ring::new(LONG),
             centroid: Ring::new(LONG),
+            stab: Ring::new(LONG),
+            stab_active: Ring::new(LONG),
+            fine: vec![vec![0.0; BAND_HI - BAND_LO + 1]; FS_LAG + 1],
+            fine_pos: 0,
             fp: crate::dsp::fingerprint::Printer::new(),
             mod_table: (1..=15)
                 .flat_map(|f| {
@@ -242,11 +281,12 @@ impl FeatureExtractor {
     fn analyse(&mut self) -> Features {
         self.hops += 1;
         let mut input = [0.0f32; FRAME];
+        let input = &mut input;
         for ((o, x), w) in input.iter_mut().zip(&self.frame).zip(&self.window) {
             *o = x * w;
         }
         self.fft
-            .process_with_scratch(&mut input, &mut self.spectrum, &mut self.scratch)
+            .process_with_scratch(input, &mut self.spectrum, &mut self.scratch)
             .expect("buffers come from the planner");
         for (p, c) in self.power.iter_mut().zip(&self.spectrum) {
             *p = c.norm_sqr() * self.norm;
@@ -335,6 +375,10 @@ impl FeatureExtractor {
             .sum();
         let tonal_share = if total > 1e-10 && active { (tonal / total).min(1.0) } else { 0.0 };
 
+        let stability = if active { self.fine_structure() } else { 0.0 };
+        self.stab.push(stability);
+        self.stab_active.push(active as u8 as f32);
+
         self.level.push(level_db.max(-80.0));
         self.flat.push(if active { flatness } else { 0.5 });
         self.flux.push(flux);
@@ -365,8 +409,44 @@ impl FeatureExtractor {
             s_flux: self.flux.mean(SHORT),
             s_peak_age: self.age.mean(SHORT),
             s_level_std: self.level.std(SHORT),
+            stability,
+            s_stability: active_mean(&self.stab, &self.stab_active, SHORT),
+            l_stability: active_mean(&self.stab, &self.stab_active, LONG),
             print: self.fp.print(&self.power),
             active,
+        }
+    }
+
+    /// Stores this frame's fine structure and correlates it with the one `FS_LAG` hops back.
+    fn fine_structure(&mut self) -> f32 {
+        let lo = BAND_LO;
+        let n = BAND_HI - BAND_LO + 1;
+        let log = &self.log_cur;
+        let max = log[lo..lo + n].iter().cloned().fold(f32::MIN, f32::max);
+        let slot = self.fine_pos;
+        self.fine_pos = (self.fine_pos + 1) % self.fine.len();
+        let cur = &mut self.fine[slot];
+        // Running sum for the envelope (moving average of 2*ENV_HALF+1 bins).
+        for (j, c) in cur.iter_mut().enumerate() {
+            let k = lo + j;
+            let a = k - ENV_HALF;
+            let b = k + ENV_HALF;
+            let env = log[a..=b].iter().sum::<f32>() / (2 * ENV_HALF + 1) as f32;
+            // Only bins within ~35 dB of the strongest carry structure worth comparing.
+            *c = if log[k] > max - 8.0 { log[k] - env } else { 0.0 };
+        }
+        let old = &self.fine[(slot + 1) % self.fine.len()];
+        let cur = &self.fine[slot];
+        let (mut ab, mut aa, mut bb) = (0.0f32, 0.0f32, 0.0f32);
+        for (a, b) in cur.iter().zip(old) {
+            ab += a * b;
+            aa += a * a;
+            bb += b * b;
+        }
+        if aa * bb > 1e-12 {
+            ab / (aa * bb).sqrt()
+        } else {
+            0.0
         }
     }
 

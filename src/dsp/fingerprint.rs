@@ -70,9 +70,16 @@ impl Printer {
 /// Prints to compare against the store for one decision (about a quarter second).
 pub const QUERY: usize = 16;
 
-/// Prints of speech heard earlier in the call, and the matcher.
+/// Marks a stored hop that carried sound; silent hops never count as evidence of a repeat,
+/// since digital silence prints the same everywhere.
+const ACTIVE: u32 = 1 << 16;
+
+/// Fewest sounding hops a query needs before it can match.
+const MIN_ACTIVE: u32 = 10;
+
+/// Prints of audio heard earlier in the call, and the matcher.
 pub struct PrintStore {
-    prints: Vec<u16>,
+    prints: Vec<u32>,
     capacity: usize,
 }
 
@@ -83,12 +90,12 @@ impl PrintStore {
     }
 
     /// Remembers one hop.
-    pub fn push(&mut self, print: u16) {
+    pub fn push(&mut self, print: u16, active: bool) {
         if self.prints.len() == self.capacity {
             // Forget the oldest tenth at once, so dropping is rare and cheap.
             self.prints.drain(..self.capacity / 10);
         }
-        self.prints.push(print);
+        self.prints.push(print as u32 | if active { ACTIVE } else { 0 });
     }
 
     /// Number of stored hops.
@@ -106,26 +113,32 @@ impl PrintStore {
         self.prints.clear();
     }
 
-    /// Smallest bit error rate of `query` against any stored run, excluding the newest `exclude`
-    /// hops (so a sound never matches itself). 0.5 is chance.
-    pub fn best_match(&self, query: &[u16], exclude: usize) -> f32 {
+    /// Smallest bit error rate of `query` (prints with their activity, as stored) against any
+    /// stored run, excluding the newest `exclude` hops so a sound never matches itself. Only hops
+    /// that sound in both count; a stored silent hop against a sounding query hop counts as a full
+    /// mismatch. 0.5 is chance, and also the answer when the query has too little sound.
+    pub fn best_match(&self, query: &[(u16, bool)], exclude: usize) -> f32 {
         let n = self.prints.len().saturating_sub(exclude);
-        if query.is_empty() || n < query.len() {
+        let active = query.iter().filter(|q| q.1).count() as u32;
+        if active < MIN_ACTIVE || n < query.len() {
             return 0.5;
         }
-        let bits = (query.len() * 16) as f32;
+        let bits = active * 16;
         let mut best = u32::MAX;
         for start in 0..=n - query.len() {
             let run = &self.prints[start..start + query.len()];
             let mut d = 0u32;
-            for (a, b) in run.iter().zip(query) {
-                d += (a ^ b).count_ones();
+            for (s, &(q, qa)) in run.iter().zip(query) {
+                if !qa {
+                    continue;
+                }
+                d += if s & ACTIVE != 0 { ((*s as u16) ^ q).count_ones() } else { 16 };
                 if d >= best {
                     break;
                 }
             }
             best = best.min(d);
         }
-        best as f32 / bits
+        best as f32 / bits as f32
     }
 }

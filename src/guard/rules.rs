@@ -134,6 +134,9 @@ enum Manual {
     Pause,
 }
 
+/// A reopening followed by a new mute within this many seconds belongs to the same hold.
+const EPISODE_GAP_S: f64 = 15.0;
+
 /// A run of far-end speech heard while muted and judged not to be the agent.
 #[derive(Clone, Copy, Debug)]
 struct HeldRun {
@@ -170,7 +173,10 @@ pub struct Guard {
     last_far_speech: f64,
     last_mic: f64,
     store: PrintStore,
-    recent: [u16; QUERY],
+    recent: [(u16, bool); QUERY],
+    /// When the current hold episode began (kept across a brief reopening).
+    episode: Option<f64>,
+    last_reopen: f64,
     recent_pos: usize,
     held: Option<HeldRun>,
     run_start_hops: u64,
@@ -195,7 +201,9 @@ impl Guard {
             last_far_speech: 0.0,
             last_mic: 0.0,
             store: PrintStore::new(memory),
-            recent: [0; QUERY],
+            recent: [(0, false); QUERY],
+            episode: None,
+            last_reopen: f64::NEG_INFINITY,
             recent_pos: 0,
             held: None,
             run_start_hops: 0,
@@ -261,7 +269,7 @@ impl Guard {
         self.music_sum += music_now - self.music[self.music_pos];
         self.music[self.music_pos] = music_now;
         self.music_pos = (self.music_pos + 1) % self.music.len();
-        self.recent[self.recent_pos] = x.print;
+        self.recent[self.recent_pos] = (x.print, x.far_active);
         self.recent_pos = (self.recent_pos + 1) % QUERY;
 
         // Far-end speech "present": most of the last 8 hops, so clicks do not count.
@@ -286,7 +294,7 @@ impl Guard {
                 }
             }
             Auto::Hold { since, reason } => {
-                self.store.push(x.print);
+                self.store.push(x.print, x.far_active);
                 // A held run (greeting or repeat) lasts until a second without speech.
                 if let Some(h) = &mut self.held {
                     if far_speech {
@@ -319,8 +327,9 @@ impl Guard {
                 }
                 // Music taking over again while live is handled on the Live side; a silent hold
                 // that turns into music keeps its start time but takes the better reason.
+                // The queue's greeting follows the music's start, so the entry window restarts then.
                 if next.is_none() && reason == Reason::SilentHold && full && music_share >= self.cfg.music_share {
-                    self.auto = Auto::Hold { since, reason: Reason::HoldMusic };
+                    self.auto = Auto::Hold { since: t, reason: Reason::HoldMusic };
                 }
             }
         }
@@ -335,13 +344,25 @@ impl Guard {
                     self.manual = None;
                 }
                 self.run_start_hops = self.hops_seen;
+                // Muting again soon after a reopening continues the same hold: its entry window
+                // does not start over.
+                let episode = match self.episode {
+                    Some(e) if t - self.last_reopen < EPISODE_GAP_S => e,
+                    _ => t,
+                };
+                self.episode = Some(episode);
+                if let Auto::Hold { reason, .. } = self.auto {
+                    self.auto = Auto::Hold { since: episode, reason };
+                }
+            } else {
+                self.last_reopen = t;
             }
             return self.apply(t, reason);
         }
         None
     }
 
-    fn query(&self) -> [u16; QUERY] {
+    fn query(&self) -> [(u16, bool); QUERY] {
         std::array::from_fn(|i| self.recent[(self.recent_pos + i) % QUERY])
     }
 }
