@@ -67,8 +67,21 @@ impl Printer {
     }
 }
 
-/// Prints to compare against the store for one decision (about a quarter second).
-pub const QUERY: usize = 16;
+/// Longest query the guard compares against the store (about three quarters of a second).
+pub const MAX_QUERY: usize = 48;
+
+/// The largest bit-error rate that counts as a repeat for a query of `bits` compared bits.
+///
+/// Unrelated audio scores 0.5 on average with a spread of `0.5 / sqrt(bits)`; the best of thousands
+/// of stored positions, and speech's own regularity, pull the minimum down by a few spreads. `z`
+/// spreads below chance is far enough that only the same recording gets there.
+pub fn repeat_threshold(bits: u32, z: f32) -> f32 {
+    if bits == 0 {
+        return 0.0;
+    }
+    // Never looser than a third of the bits wrong, however long the query.
+    (0.5 - z * 0.5 / (bits as f32).sqrt()).min(0.33)
+}
 
 /// Marks a stored hop that carried sound; silent hops never count as evidence of a repeat,
 /// since digital silence prints the same everywhere.
@@ -117,11 +130,12 @@ impl PrintStore {
     /// stored run, excluding the newest `exclude` hops so a sound never matches itself. Only hops
     /// that sound in both count; a stored silent hop against a sounding query hop counts as a full
     /// mismatch. 0.5 is chance, and also the answer when the query has too little sound.
-    pub fn best_match(&self, query: &[(u16, bool)], exclude: usize) -> f32 {
+    /// Returns the rate and the number of bits compared (0 when nothing was compared).
+    pub fn best_match(&self, query: &[(u16, bool)], exclude: usize) -> (f32, u32) {
         let n = self.prints.len().saturating_sub(exclude);
         let active = query.iter().filter(|q| q.1).count() as u32;
         if active < MIN_ACTIVE || n < query.len() {
-            return 0.5;
+            return (0.5, 0);
         }
         let bits = active * 16;
         let mut best = u32::MAX;
@@ -139,6 +153,6 @@ impl PrintStore {
             }
             best = best.min(d);
         }
-        best as f32 / bits as f32
+        (best as f32 / bits as f32, bits)
     }
 }

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dsp::classifier::{Class, Probs};
-use crate::dsp::fingerprint::{PrintStore, QUERY};
+use crate::dsp::fingerprint::{repeat_threshold, PrintStore, MAX_QUERY};
 
 /// Tunable timings of the policy. Defaults are what the README documents.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -9,7 +9,7 @@ use crate::dsp::fingerprint::{PrintStore, QUERY};
 pub struct GuardConfig {
     /// Seconds of far-end silence (and no user speech) before a silent hold mutes.
     pub silent_hold_delay_s: f64,
-    /// Seconds of music needed before muting.
+    /// Seconds of music looked at before muting.
     pub music_confirm_s: f64,
     /// Share of those seconds that must be music (0–1): lower mutes sooner, higher is safer.
     pub music_share: f32,
@@ -17,8 +17,10 @@ pub struct GuardConfig {
     pub entry_window_s: f64,
     /// Seconds of speech needed before reopening.
     pub reopen_speech_s: f64,
-    /// Largest fingerprint bit-error rate that counts as "heard before" (0.5 is chance).
-    pub repeat_max_ber: f32,
+    /// Longest wait for a fingerprint verdict when the speech is over a music bed (seconds).
+    pub over_music_wait_s: f64,
+    /// How far below chance (in spreads) a fingerprint distance must be to count as a repeat.
+    pub repeat_z: f32,
     /// No two automatic changes closer together than this (seconds).
     pub min_dwell_s: f64,
     /// Seconds of hold audio whose fingerprints are kept (memory only).
@@ -33,7 +35,8 @@ impl Default for GuardConfig {
             music_share: 0.6,
             entry_window_s: 12.0,
             reopen_speech_s: 0.2,
-            repeat_max_ber: 0.30,
+            over_music_wait_s: 0.6,
+            repeat_z: 7.0,
             min_dwell_s: 0.5,
             memory_s: 1800.0,
         }
@@ -134,13 +137,20 @@ enum Manual {
     Pause,
 }
 
-/// A reopening followed by a new mute within this many seconds belongs to the same hold.
+/// A reopening followed by a new music mute within this many seconds belongs to the same hold.
 const EPISODE_GAP_S: f64 = 15.0;
+/// A held run (greeting or repeat) ends after this long without far-end speech (seconds).
+const HELD_GAP_S: f64 = 1.0;
+/// A fingerprint distance above this is plainly new audio: no need to wait for more.
+const PLAINLY_NEW: f32 = 0.42;
 
-/// A run of far-end speech heard while muted and judged not to be the agent.
+/// Far-end speech heard while muted, waiting for a verdict.
 #[derive(Clone, Copy, Debug)]
-struct HeldRun {
-    last_speech: f64,
+struct Candidate {
+    start: f64,
+    first_hop: u64,
+    hops: u32,
+    over_music: u32,
 }
 
 /// Short history of per-hop flags, as a bit ring.
@@ -168,25 +178,28 @@ pub struct Guard {
     music: Vec<f32>,
     music_pos: usize,
     music_sum: f32,
+    /// Fast average of the plain-music probability (about 150 ms).
+    music_fast: f32,
     hops_seen: u64,
     speech_bits: Bits,
     last_far_speech: f64,
     last_mic: f64,
     store: PrintStore,
-    recent: [(u16, bool); QUERY],
-    /// When the current hold episode began (kept across a brief reopening).
+    recent: [(u16, bool); MAX_QUERY],
+    recent_pos: usize,
+    /// Far-end speech judged not to be the agent, and when it was last heard.
+    held_until: Option<f64>,
+    cand: Option<Candidate>,
+    /// Start of the current music hold, kept across a brief reopening.
     episode: Option<f64>,
     last_reopen: f64,
-    recent_pos: usize,
-    held: Option<HeldRun>,
-    run_start_hops: u64,
 }
 
 impl Guard {
     /// A guard that starts live (microphone open) at time zero; `hop_s` is the input spacing.
     pub fn new(cfg: GuardConfig, hop_s: f64) -> Self {
         let music_len = ((cfg.music_confirm_s / hop_s).round() as usize).max(1);
-        let memory = ((cfg.memory_s / hop_s) as usize).max(QUERY * 4);
+        let memory = ((cfg.memory_s / hop_s) as usize).max(MAX_QUERY * 4);
         Self {
             hop_s,
             auto: Auto::Live,
@@ -196,17 +209,18 @@ impl Guard {
             music: vec![0.0; music_len],
             music_pos: 0,
             music_sum: 0.0,
+            music_fast: 0.0,
             hops_seen: 0,
             speech_bits: Bits::default(),
             last_far_speech: 0.0,
             last_mic: 0.0,
             store: PrintStore::new(memory),
-            recent: [(0, false); QUERY],
+            recent: [(0, false); MAX_QUERY],
+            recent_pos: 0,
+            held_until: None,
+            cand: None,
             episode: None,
             last_reopen: f64::NEG_INFINITY,
-            recent_pos: 0,
-            held: None,
-            run_start_hops: 0,
             cfg,
         }
     }
@@ -238,15 +252,11 @@ impl Guard {
         self.apply(t, reason)
     }
 
-    fn auto_muted(&self) -> bool {
-        matches!(self.auto, Auto::Hold { .. })
-    }
-
     fn output(&self) -> bool {
         match self.manual {
             Some(Manual::Mute) => true,
             Some(Manual::Unmute) | Some(Manual::Pause) => false,
-            None => self.auto_muted(),
+            None => matches!(self.auto, Auto::Hold { .. }),
         }
     }
 
@@ -269,8 +279,11 @@ impl Guard {
         self.music_sum += music_now - self.music[self.music_pos];
         self.music[self.music_pos] = music_now;
         self.music_pos = (self.music_pos + 1) % self.music.len();
-        self.recent[self.recent_pos] = (x.print, x.far_active);
-        self.recent_pos = (self.recent_pos + 1) % QUERY;
+        self.music_fast += 0.1 * (x.probs.get(Class::Music) - self.music_fast);
+        // Only speech is remembered as evidence of a repeat: the music loop repeats too, and an agent
+        // talking over it must not be mistaken for a recording.
+        self.recent[self.recent_pos] = (x.print, speechy);
+        self.recent_pos = (self.recent_pos + 1) % MAX_QUERY;
 
         // Far-end speech "present": most of the last 8 hops, so clicks do not count.
         let far_speech = self.speech_bits.count(8) >= 4;
@@ -280,89 +293,100 @@ impl Guard {
         if x.mic_active {
             self.last_mic = t;
         }
-        let full = self.hops_seen as usize >= self.music.len();
-        let music_share = self.music_sum / self.music.len() as f32;
+        let music_ready = self.hops_seen as usize >= self.music.len()
+            && self.music_sum / self.music.len() as f32 >= self.cfg.music_share;
         let can_change = t - self.last_auto_change >= self.cfg.min_dwell_s;
 
-        let mut next = None;
-        match self.auto {
-            Auto::Live => {
-                if full && music_share >= self.cfg.music_share && can_change {
-                    next = Some((Auto::Hold { since: t, reason: Reason::HoldMusic }, Reason::HoldMusic));
-                } else if t - self.last_far_speech.max(self.last_mic) >= self.cfg.silent_hold_delay_s && can_change {
-                    next = Some((Auto::Hold { since: t, reason: Reason::SilentHold }, Reason::SilentHold));
-                }
+        let next = match self.auto {
+            Auto::Live if music_ready && can_change => Some((Auto::Hold { since: t, reason: Reason::HoldMusic }, Reason::HoldMusic)),
+            Auto::Live if can_change && t - self.last_far_speech.max(self.last_mic) >= self.cfg.silent_hold_delay_s => {
+                Some((Auto::Hold { since: t, reason: Reason::SilentHold }, Reason::SilentHold))
             }
-            Auto::Hold { since, reason } => {
-                self.store.push(x.print, x.far_active);
-                // A held run (greeting or repeat) lasts until a second without speech.
-                if let Some(h) = &mut self.held {
-                    if far_speech {
-                        h.last_speech = t;
-                    } else if t - h.last_speech > 1.0 {
-                        self.held = None;
-                    }
-                }
-                if !far_speech {
-                    self.run_start_hops = self.hops_seen;
-                }
-                let need = (self.cfg.reopen_speech_s / self.hop_s).round().max(1.0) as u32;
-                let window = need + need / 2;
-                let onset = self.speech_bits.count(window.min(64)) >= need;
-                if onset && self.held.is_none() {
-                    if t - since < self.cfg.entry_window_s {
-                        event(Event::EntryAnnouncement { t });
-                        self.held = Some(HeldRun { last_speech: t });
-                    } else {
-                        let run = (self.hops_seen - self.run_start_hops) as usize;
-                        let query = self.query();
-                        let ber = self.store.best_match(&query, run + QUERY);
-                        if ber <= self.cfg.repeat_max_ber {
-                            event(Event::AnnouncementRecognised { t, ber });
-                            self.held = Some(HeldRun { last_speech: t });
-                        } else if can_change {
-                            next = Some((Auto::Live, Reason::AgentSpeech));
-                        }
-                    }
-                }
-                // Music taking over again while live is handled on the Live side; a silent hold
-                // that turns into music keeps its start time but takes the better reason.
-                // The queue's greeting follows the music's start, so the entry window restarts then.
-                if next.is_none() && reason == Reason::SilentHold && full && music_share >= self.cfg.music_share {
+            Auto::Live => None,
+            Auto::Hold { reason, .. } => {
+                self.store.push(x.print, speechy);
+                if reason == Reason::SilentHold && music_ready {
+                    // Music after a silent stretch: the queue starts now, and so does its greeting.
                     self.auto = Auto::Hold { since: t, reason: Reason::HoldMusic };
+                    self.episode = Some(t);
                 }
+                self.judge_speech(x, t, far_speech, can_change, &mut event).then_some((Auto::Live, Reason::AgentSpeech))
             }
-        }
-        if let Some((state, reason)) = next {
-            let entering_hold = matches!(state, Auto::Hold { .. });
-            self.auto = state;
-            self.last_auto_change = t;
-            self.held = None;
-            if entering_hold {
+        };
+        let (state, reason) = next?;
+        self.last_auto_change = t;
+        self.held_until = None;
+        self.cand = None;
+        match state {
+            Auto::Hold { reason: r, .. } => {
                 if self.manual == Some(Manual::Unmute) {
                     // A manual unmute lasts until the next hold begins.
                     self.manual = None;
                 }
-                self.run_start_hops = self.hops_seen;
-                // Muting again soon after a reopening continues the same hold: its entry window
-                // does not start over.
-                let episode = match self.episode {
-                    Some(e) if t - self.last_reopen < EPISODE_GAP_S => e,
+                // Muting for music again soon after a reopening continues the same hold: its entry
+                // window does not start over.
+                let since = match (r, self.episode) {
+                    (Reason::HoldMusic, Some(e)) if t - self.last_reopen < EPISODE_GAP_S => e,
                     _ => t,
                 };
-                self.episode = Some(episode);
-                if let Auto::Hold { reason, .. } = self.auto {
-                    self.auto = Auto::Hold { since: episode, reason };
-                }
-            } else {
-                self.last_reopen = t;
+                self.episode = (r == Reason::HoldMusic).then_some(since);
+                self.auto = Auto::Hold { since, reason: r };
             }
-            return self.apply(t, reason);
+            Auto::Live => {
+                self.last_reopen = t;
+                self.auto = Auto::Live;
+            }
         }
-        None
+        self.apply(t, reason)
     }
 
-    fn query(&self) -> [(u16, bool); QUERY] {
-        std::array::from_fn(|i| self.recent[(self.recent_pos + i) % QUERY])
+    /// While on hold: is this far-end speech the agent? Returns true to reopen.
+    fn judge_speech(&mut self, x: &Input, t: f64, far_speech: bool, can_change: bool, event: &mut impl FnMut(Event)) -> bool {
+        let Auto::Hold { since, .. } = self.auto else { return false };
+        if let Some(until) = self.held_until {
+            if far_speech {
+                self.held_until = Some(t);
+            } else if t - until > HELD_GAP_S {
+                self.held_until = None;
+            }
+            return false;
+        }
+        let need = (self.cfg.reopen_speech_s / self.hop_s).round().max(1.0) as u32;
+        let window = (need + need / 2).min(64);
+        let onset = self.speech_bits.count(window) >= need && self.music_fast < 0.4;
+        let mut cand = match self.cand {
+            Some(c) if far_speech || t - c.start < 0.3 => c,
+            _ if onset => Candidate { start: t, first_hop: self.hops_seen.saturating_sub(window as u64), hops: 0, over_music: 0 },
+            _ => {
+                self.cand = None;
+                return false;
+            }
+        };
+        cand.hops += 1;
+        if x.probs.get(Class::SpeechOverMusic) > x.probs.get(Class::Speech) {
+            cand.over_music += 1;
+        }
+        self.cand = Some(cand);
+        if cand.start - since < self.cfg.entry_window_s {
+            event(Event::EntryAnnouncement { t });
+            self.held_until = Some(t);
+            self.cand = None;
+            return false;
+        }
+        let qlen = ((self.hops_seen - cand.first_hop) as usize + 6).min(MAX_QUERY);
+        let query: [(u16, bool); MAX_QUERY] = std::array::from_fn(|i| self.recent[(self.recent_pos + i) % MAX_QUERY]);
+        let query = &query[MAX_QUERY - qlen..];
+        let (ber, bits) = self.store.best_match(query, qlen + 4);
+        if bits > 0 && ber <= repeat_threshold(bits, self.cfg.repeat_z) {
+            event(Event::AnnouncementRecognised { t, ber });
+            self.held_until = Some(t);
+            self.cand = None;
+            return false;
+        }
+        // Speech over a music bed may be a ducked announcement whose print needs longer to emerge.
+        let over_music = cand.over_music * 2 > cand.hops;
+        let waited = t - cand.start;
+        let decided = !over_music || ber > PLAINLY_NEW || waited >= self.cfg.over_music_wait_s;
+        decided && can_change
     }
 }
