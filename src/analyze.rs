@@ -66,12 +66,21 @@ fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
-struct Collect<'a> {
+struct Collect<'a, 'w> {
     a: &'a mut Analysis,
+    trace: Option<&'w mut dyn std::io::Write>,
 }
 
-impl Sink for Collect<'_> {
+impl Sink for Collect<'_, '_> {
     fn hop(&mut self, hop: &Hop) {
+        if let Some(w) = self.trace.as_mut() {
+            let p = hop.probs.0;
+            let _ = writeln!(
+                w,
+                "{:.3},{:.1},{:.2},{:.2},{:.2},{:.2},{:.2},{},{}",
+                hop.t, hop.level_db, p[0], p[1], p[2], p[3], p[4], hop.mic_active as u8, hop.muted as u8
+            );
+        }
         self.a.class_seconds[hop.class as usize] += crate::dsp::features::HOP_SECONDS;
         self.a.duration = hop.t;
     }
@@ -85,12 +94,23 @@ impl Sink for Collect<'_> {
 
 /// Runs the engine over a far-end recording and, optionally, the user's microphone recording.
 pub fn analyze(far: &Path, mic: Option<&Path>, cfg: &GuardConfig) -> Result<Analysis, SourceError> {
+    analyze_traced(far, mic, cfg, None)
+}
+
+/// [`analyze`], also writing one CSV line per hop (time, level, class probabilities, microphone
+/// activity, muted) to `trace`.
+pub fn analyze_traced(
+    far: &Path,
+    mic: Option<&Path>,
+    cfg: &GuardConfig,
+    trace: Option<&mut dyn std::io::Write>,
+) -> Result<Analysis, SourceError> {
     let mut far_src = AudioSource::open(far)?;
     let mut mic_src = mic.map(AudioSource::open).transpose()?;
     let mut analysis =
         Analysis { far_rate: far_src.rate(), mic_rate: mic_src.as_ref().map(|m| m.rate()), ..Default::default() };
     let mut engine = Engine::new(far_src.rate(), mic_src.as_ref().map(|m| m.rate()), cfg.clone());
-    let mut sink = Collect { a: &mut analysis };
+    let mut sink = Collect { a: &mut analysis, trace };
     let (mut far_buf, mut mic_buf) = (Vec::with_capacity(8192), Vec::with_capacity(8192));
     let (mut far_secs, mut mic_secs) = (0.0f64, 0.0f64);
     let mut far_more = true;

@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
-use holdguard::analyze::{analyze, class_name, Analysis};
+use std::io::Write as _;
+
+use holdguard::analyze::{analyze, analyze_traced, class_name, Analysis};
 use holdguard::eval::{evaluate, Gate};
 use holdguard::guard::{Event, GuardConfig};
 
@@ -29,6 +31,9 @@ enum Cmd {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Write one CSV line per 16 ms hop (t, level, class probabilities, mic, muted) here.
+        #[arg(long, hide = true)]
+        trace: Option<PathBuf>,
     },
     /// Score the detector on a labelled corpus folder (NAME.json + NAME.far.flac + NAME.mic.flac).
     Eval {
@@ -70,8 +75,15 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = GuardConfig::default();
     match cli.cmd {
-        Cmd::Analyze { far, mic, json } => {
-            let a = analyze(&far, mic.as_deref(), &cfg)?;
+        Cmd::Analyze { far, mic, json, trace } => {
+            let a = match trace {
+                Some(p) => {
+                    let mut w = std::io::BufWriter::new(std::fs::File::create(&p)?);
+                    writeln!(w, "t,level_db,silence,tone,music,speech,speech_over_music,mic,muted")?;
+                    analyze_traced(&far, mic.as_deref(), &cfg, Some(&mut w))?
+                }
+                None => analyze(&far, mic.as_deref(), &cfg)?,
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&analysis_json(&a))?);
             } else {

@@ -353,7 +353,7 @@ impl Guard {
         }
         let need = (self.cfg.reopen_speech_s / self.hop_s).round().max(1.0) as u32;
         let window = (need + need / 2).min(64);
-        let onset = self.speech_bits.count(window) >= need && self.music_fast < 0.4;
+        let onset = self.speech_bits.count(window) >= need && self.music_fast < 0.2;
         let mut cand = match self.cand {
             Some(c) if far_speech || t - c.start < 0.3 => c,
             _ if onset => Candidate { start: t, first_hop: self.hops_seen.saturating_sub(window as u64), hops: 0, over_music: 0 },
