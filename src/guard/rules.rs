@@ -139,6 +139,9 @@ enum Manual {
 
 /// A reopening followed by a new music mute within this many seconds belongs to the same hold.
 const EPISODE_GAP_S: f64 = 15.0;
+/// A silent hold with no far-end speech for this long before it is the line before anyone
+/// answered (ringback, queue), not a pause in a conversation.
+const NO_CONVERSATION_S: f64 = 20.0;
 /// A held run (greeting or repeat) ends after this long without far-end speech (seconds).
 const HELD_GAP_S: f64 = 1.0;
 /// A fingerprint distance above this is plainly new audio: no need to wait for more.
@@ -192,6 +195,8 @@ pub struct Guard {
     cand: Option<Candidate>,
     /// Start of the current music hold, kept across a brief reopening.
     episode: Option<f64>,
+    /// Speech early in this hold is probably the queue's greeting (see `judge_speech`).
+    greeting_expected: bool,
     last_reopen: f64,
 }
 
@@ -212,7 +217,7 @@ impl Guard {
             music_fast: 0.0,
             hops_seen: 0,
             speech_bits: Bits::default(),
-            last_far_speech: 0.0,
+            last_far_speech: f64::NEG_INFINITY,
             last_mic: 0.0,
             store: PrintStore::new(memory),
             recent: [(0, false); MAX_QUERY],
@@ -220,6 +225,7 @@ impl Guard {
             held_until: None,
             cand: None,
             episode: None,
+            greeting_expected: false,
             last_reopen: f64::NEG_INFINITY,
             cfg,
         }
@@ -299,7 +305,7 @@ impl Guard {
 
         let next = match self.auto {
             Auto::Live if music_ready && can_change => Some((Auto::Hold { since: t, reason: Reason::HoldMusic }, Reason::HoldMusic)),
-            Auto::Live if can_change && t - self.last_far_speech.max(self.last_mic) >= self.cfg.silent_hold_delay_s => {
+            Auto::Live if can_change && t - self.last_far_speech.max(self.last_mic).max(0.0) >= self.cfg.silent_hold_delay_s => {
                 Some((Auto::Hold { since: t, reason: Reason::SilentHold }, Reason::SilentHold))
             }
             Auto::Live => None,
@@ -309,6 +315,7 @@ impl Guard {
                     // Music after a silent stretch: the queue starts now, and so does its greeting.
                     self.auto = Auto::Hold { since: t, reason: Reason::HoldMusic };
                     self.episode = Some(t);
+                    self.greeting_expected = true;
                 }
                 self.judge_speech(x, t, far_speech, can_change, &mut event).then_some((Auto::Live, Reason::AgentSpeech))
             }
@@ -330,6 +337,7 @@ impl Guard {
                     _ => t,
                 };
                 self.episode = (r == Reason::HoldMusic).then_some(since);
+                self.greeting_expected = r == Reason::HoldMusic || t - self.last_far_speech > NO_CONVERSATION_S;
                 self.auto = Auto::Hold { since, reason: r };
             }
             Auto::Live => {
@@ -367,7 +375,10 @@ impl Guard {
             cand.over_music += 1;
         }
         self.cand = Some(cand);
-        if cand.start - since < self.cfg.entry_window_s {
+        // Queues greet the caller right after the music starts, and a line that has been silent
+        // since it was dialled is a queue too; but an agent back after a short silence must be
+        // heard at once.
+        if self.greeting_expected && cand.start - since < self.cfg.entry_window_s {
             event(Event::EntryAnnouncement { t });
             self.held_until = Some(t);
             self.cand = None;
