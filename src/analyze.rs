@@ -42,7 +42,11 @@ impl Analysis {
             match (tr.muted, open) {
                 (true, None) => open = Some((tr.t, tr.reason)),
                 (false, Some((s, r))) => {
-                    out.push(Interval { start: s, end: tr.t, reason: r });
+                    out.push(Interval {
+                        start: s,
+                        end: tr.t,
+                        reason: r,
+                    });
                     open = None;
                 }
                 _ => {}
@@ -50,7 +54,11 @@ impl Analysis {
         }
         if let Some((s, r)) = open {
             if self.duration > s {
-                out.push(Interval { start: s, end: self.duration, reason: r });
+                out.push(Interval {
+                    start: s,
+                    end: self.duration,
+                    reason: r,
+                });
             }
         }
         out
@@ -58,7 +66,10 @@ impl Analysis {
 
     /// `[[start, end], ...]` as the corpus scorer reads it.
     pub fn muted(&self) -> Vec<[f64; 2]> {
-        self.intervals().iter().map(|i| [round3(i.start), round3(i.end)]).collect()
+        self.intervals()
+            .iter()
+            .map(|i| [round3(i.start), round3(i.end)])
+            .collect()
     }
 }
 
@@ -78,7 +89,15 @@ impl Sink for Collect<'_, '_> {
             let _ = writeln!(
                 w,
                 "{:.3},{:.1},{:.2},{:.2},{:.2},{:.2},{:.2},{},{}",
-                hop.t, hop.level_db, p[0], p[1], p[2], p[3], p[4], hop.mic_active as u8, hop.muted as u8
+                hop.t,
+                hop.level_db,
+                p[0],
+                p[1],
+                p[2],
+                p[3],
+                p[4],
+                hop.mic_active as u8,
+                hop.muted as u8
             );
         }
         self.a.class_seconds[hop.class as usize] += crate::dsp::features::HOP_SECONDS;
@@ -107,10 +126,20 @@ pub fn analyze_traced(
 ) -> Result<Analysis, SourceError> {
     let mut far_src = AudioSource::open(far)?;
     let mut mic_src = mic.map(AudioSource::open).transpose()?;
-    let mut analysis =
-        Analysis { far_rate: far_src.rate(), mic_rate: mic_src.as_ref().map(|m| m.rate()), ..Default::default() };
-    let mut engine = Engine::new(far_src.rate(), mic_src.as_ref().map(|m| m.rate()), cfg.clone());
-    let mut sink = Collect { a: &mut analysis, trace };
+    let mut analysis = Analysis {
+        far_rate: far_src.rate(),
+        mic_rate: mic_src.as_ref().map(|m| m.rate()),
+        ..Default::default()
+    };
+    let mut engine = Engine::new(
+        far_src.rate(),
+        mic_src.as_ref().map(|m| m.rate()),
+        cfg.clone(),
+    );
+    let mut sink = Collect {
+        a: &mut analysis,
+        trace,
+    };
     let (mut far_buf, mut mic_buf) = (Vec::with_capacity(8192), Vec::with_capacity(8192));
     let (mut far_secs, mut mic_secs) = (0.0f64, 0.0f64);
     let mut far_more = true;

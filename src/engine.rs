@@ -114,7 +114,12 @@ impl Engine {
     fn analyse_far(&mut self) {
         let far = &mut self.far;
         self.features.push(&self.resampled, |f| {
-            far.push_back(FarHop { probs: classify(f), active: f.active, print: f.print, level_db: f.level_db })
+            far.push_back(FarHop {
+                probs: classify(f),
+                active: f.active,
+                print: f.print,
+                level_db: f.level_db,
+            })
         });
         self.resampled.clear();
     }
@@ -127,10 +132,18 @@ impl Engine {
                 None if self.far.is_empty() => return,
                 None => false,
             };
-            let Some(f) = self.far.pop_front() else { return };
+            let Some(f) = self.far.pop_front() else {
+                return;
+            };
             self.hops += 1;
             let t = self.now();
-            let input = Input { t, probs: f.probs, far_active: f.active, print: f.print, mic_active };
+            let input = Input {
+                t,
+                probs: f.probs,
+                far_active: f.active,
+                print: f.print,
+                mic_active,
+            };
             if let Some(tr) = self.guard.step(&input, |e| sink.event(&e)) {
                 sink.transition(&tr);
             }

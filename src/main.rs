@@ -13,7 +13,11 @@ use holdguard::eval::{evaluate, Gate};
 use holdguard::guard::{Event, GuardConfig};
 
 #[derive(Parser)]
-#[command(name = "holdguard", version, about = "Mutes your microphone while a call is on hold.")]
+#[command(
+    name = "holdguard",
+    version,
+    about = "Mutes your microphone while a call is on hold."
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -75,11 +79,19 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = GuardConfig::default();
     match cli.cmd {
-        Cmd::Analyze { far, mic, json, trace } => {
+        Cmd::Analyze {
+            far,
+            mic,
+            json,
+            trace,
+        } => {
             let a = match trace {
                 Some(p) => {
                     let mut w = std::io::BufWriter::new(std::fs::File::create(&p)?);
-                    writeln!(w, "t,level_db,silence,tone,music,speech,speech_over_music,mic,muted")?;
+                    writeln!(
+                        w,
+                        "t,level_db,silence,tone,music,speech,speech_over_music,mic,muted"
+                    )?;
                     analyze_traced(&far, mic.as_deref(), &cfg, Some(&mut w))?
                 }
                 None => analyze(&far, mic.as_deref(), &cfg)?,
@@ -91,7 +103,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Eval { dir, json, gate, out, miss_after } => {
+        Cmd::Eval {
+            dir,
+            json,
+            gate,
+            out,
+            miss_after,
+        } => {
             let gate = gate.as_deref().map(Gate::load).transpose()?;
             let started = Instant::now();
             let report = evaluate(&dir, &cfg, miss_after)?;
@@ -122,7 +140,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Train { dir, dump: Some(csv) } => {
+        Cmd::Train {
+            dir,
+            dump: Some(csv),
+        } => {
             let mut w = std::io::BufWriter::new(std::fs::File::create(&csv)?);
             holdguard::train::dump(&dir, &mut w)?;
             Ok(ExitCode::SUCCESS)
@@ -150,13 +171,23 @@ fn analysis_json(a: &Analysis) -> serde_json::Value {
         }
         events.push(v);
     }
-    events.sort_by(|x, y| x["t"].as_f64().unwrap_or(0.0).total_cmp(&y["t"].as_f64().unwrap_or(0.0)));
+    events.sort_by(|x, y| {
+        x["t"]
+            .as_f64()
+            .unwrap_or(0.0)
+            .total_cmp(&y["t"].as_f64().unwrap_or(0.0))
+    });
     let muted_s: f64 = a.intervals().iter().map(|i| i.end - i.start).sum();
     let classes: serde_json::Map<String, serde_json::Value> = a
         .class_seconds
         .iter()
         .enumerate()
-        .map(|(i, s)| (class_name(i).to_string(), serde_json::json!((s * 10.0).round() / 10.0)))
+        .map(|(i, s)| {
+            (
+                class_name(i).to_string(),
+                serde_json::json!((s * 10.0).round() / 10.0),
+            )
+        })
         .collect();
     serde_json::json!({
         "muted": a.muted(),
@@ -175,8 +206,17 @@ fn analysis_json(a: &Analysis) -> serde_json::Value {
 fn analysis_text(far: &std::path::Path, a: &Analysis) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let mic = a.mic_rate.map(|r| format!(", microphone {r} Hz")).unwrap_or_else(|| ", no microphone track".into());
-    let _ = writeln!(s, "{}: {:.1} s, far end {} Hz{mic}", far.display(), a.duration, a.far_rate);
+    let mic = a
+        .mic_rate
+        .map(|r| format!(", microphone {r} Hz"))
+        .unwrap_or_else(|| ", no microphone track".into());
+    let _ = writeln!(
+        s,
+        "{}: {:.1} s, far end {} Hz{mic}",
+        far.display(),
+        a.duration,
+        a.far_rate
+    );
     let iv = a.intervals();
     let _ = writeln!(s, "\nmuted intervals:");
     if iv.is_empty() {
@@ -196,14 +236,29 @@ fn analysis_text(far: &std::path::Path, a: &Analysis) -> String {
     let mut lines: Vec<(f64, String)> = a
         .transitions
         .iter()
-        .map(|t| (t.t, format!("{} ({})", if t.muted { "mute" } else { "unmute" }, t.reason.describe())))
+        .map(|t| {
+            (
+                t.t,
+                format!(
+                    "{} ({})",
+                    if t.muted { "mute" } else { "unmute" },
+                    t.reason.describe()
+                ),
+            )
+        })
         .collect();
     for e in &a.events {
         match *e {
-            Event::EntryAnnouncement { t } => lines.push((t, "speech at the start of the hold kept muted (queue greeting)".into())),
-            Event::AnnouncementRecognised { t, ber } => {
-                lines.push((t, format!("announcement recognised as a repeat (print distance {ber:.2}), kept muted")))
-            }
+            Event::EntryAnnouncement { t } => lines.push((
+                t,
+                "speech at the start of the hold kept muted (queue greeting)".into(),
+            )),
+            Event::AnnouncementRecognised { t, ber } => lines.push((
+                t,
+                format!(
+                    "announcement recognised as a repeat (print distance {ber:.2}), kept muted"
+                ),
+            )),
         }
     }
     lines.sort_by(|x, y| x.0.total_cmp(&y.0));
@@ -211,7 +266,11 @@ fn analysis_text(far: &std::path::Path, a: &Analysis) -> String {
         let _ = writeln!(s, "  {:>8}  {l}", clock(*t));
     }
     let muted: f64 = iv.iter().map(|i| i.end - i.start).sum();
-    let share = if a.duration > 0.0 { 100.0 * muted / a.duration } else { 0.0 };
+    let share = if a.duration > 0.0 {
+        100.0 * muted / a.duration
+    } else {
+        0.0
+    };
     let _ = writeln!(
         s,
         "\nsummary: muted {muted:.1} s of {:.1} s ({share:.0} %) in {} interval{}",

@@ -28,6 +28,8 @@ pub enum SourceError {
     Open { path: PathBuf, reason: String },
     #[error("{path}: not a supported audio file ({reason}); use WAV, FLAC, MP3 or Ogg/Vorbis")]
     Format { path: PathBuf, reason: String },
+    #[error("{path}: the file ends inside its header (truncated download or copy?)")]
+    Truncated { path: PathBuf },
     #[error("{path}: no audio track")]
     NoTrack { path: PathBuf },
     #[error("{path}: sample rate {rate} Hz is outside {MIN_RATE}..={MAX_RATE} Hz")]
@@ -56,9 +58,15 @@ impl AudioSource {
     /// Opens `path` and reads its header. Fails with a one-line error naming the file.
     pub fn open(path: &Path) -> Result<Self, SourceError> {
         let p = || path.to_path_buf();
-        let file = File::open(path).map_err(|e| SourceError::Open { path: p(), reason: e.to_string() })?;
+        let file = File::open(path).map_err(|e| SourceError::Open {
+            path: p(),
+            reason: e.to_string(),
+        })?;
         if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-            return Err(SourceError::Open { path: p(), reason: "is a directory".into() });
+            return Err(SourceError::Open {
+                path: p(),
+                reason: "is a directory".into(),
+            });
         }
         let mss = MediaSourceStream::new(Box::new(file), Default::default());
         let mut hint = Hint::new();
@@ -66,24 +74,57 @@ impl AudioSource {
             hint.with_extension(ext);
         }
         let probed = symphonia::default::get_probe()
-            .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
-            .map_err(|e| SourceError::Format { path: p(), reason: describe(&e) })?;
+            .format(
+                &hint,
+                mss,
+                &FormatOptions::default(),
+                &MetadataOptions::default(),
+            )
+            .map_err(|e| match e {
+                SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    SourceError::Truncated { path: p() }
+                }
+                e => SourceError::Format {
+                    path: p(),
+                    reason: describe(&e),
+                },
+            })?;
         let format = probed.format;
         let track = format
             .tracks()
             .iter()
             .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
             .ok_or_else(|| SourceError::NoTrack { path: p() })?;
-        let rate = track.codec_params.sample_rate.ok_or_else(|| SourceError::UnknownRate { path: p() })?;
+        let rate = track
+            .codec_params
+            .sample_rate
+            .ok_or_else(|| SourceError::UnknownRate { path: p() })?;
         if !(MIN_RATE..=MAX_RATE).contains(&rate) {
             return Err(SourceError::Rate { path: p(), rate });
         }
-        let channels = track.codec_params.channels.map(|c| c.count()).unwrap_or(1).max(1);
+        let channels = track
+            .codec_params
+            .channels
+            .map(|c| c.count())
+            .unwrap_or(1)
+            .max(1);
         let track_id = track.id;
         let decoder = symphonia::default::get_codecs()
             .make(&track.codec_params, &DecoderOptions::default())
-            .map_err(|e| SourceError::Format { path: p(), reason: describe(&e) })?;
-        Ok(Self { path: p(), format, decoder, track_id, rate, channels, interleaved: None, frames_read: 0 })
+            .map_err(|e| SourceError::Format {
+                path: p(),
+                reason: describe(&e),
+            })?;
+        Ok(Self {
+            path: p(),
+            format,
+            decoder,
+            track_id,
+            rate,
+            channels,
+            interleaved: None,
+            frames_read: 0,
+        })
     }
 
     /// Sample rate of the file in Hz.
@@ -112,7 +153,10 @@ impl AudioSource {
                         // Damage after real audio: keep what was decoded, like a player does.
                         return Ok(false);
                     }
-                    return Err(SourceError::Decode { path: self.path.clone(), reason: describe(&e) });
+                    return Err(SourceError::Decode {
+                        path: self.path.clone(),
+                        reason: describe(&e),
+                    });
                 }
             };
             if packet.track_id() != self.track_id {
@@ -122,7 +166,12 @@ impl AudioSource {
                 Ok(d) => d,
                 // A corrupt packet is skipped; the stream goes on.
                 Err(SymError::DecodeError(_)) => continue,
-                Err(e) => return Err(SourceError::Decode { path: self.path.clone(), reason: describe(&e) }),
+                Err(e) => {
+                    return Err(SourceError::Decode {
+                        path: self.path.clone(),
+                        reason: describe(&e),
+                    })
+                }
             };
             let frames = decoded.frames();
             if frames == 0 {
@@ -141,7 +190,11 @@ impl AudioSource {
                 out.extend_from_slice(samples);
             } else {
                 let scale = 1.0 / ch as f32;
-                out.extend(samples.chunks_exact(ch).map(|f| f.iter().sum::<f32>() * scale));
+                out.extend(
+                    samples
+                        .chunks_exact(ch)
+                        .map(|f| f.iter().sum::<f32>() * scale),
+                );
             }
             self.frames_read += frames as u64;
             return Ok(true);
@@ -150,7 +203,9 @@ impl AudioSource {
 
     fn finish(&self) -> Result<bool, SourceError> {
         if self.frames_read == 0 {
-            return Err(SourceError::Empty { path: self.path.clone() });
+            return Err(SourceError::Empty {
+                path: self.path.clone(),
+            });
         }
         Ok(false)
     }
@@ -163,10 +218,13 @@ impl AudioSource {
 
 fn describe(e: &SymError) -> String {
     match e {
-        SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => "file is truncated".into(),
+        SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "file is truncated".into()
+        }
         SymError::IoError(io) => io.to_string(),
         SymError::DecodeError(m) => format!("corrupt data: {m}"),
         SymError::SeekError(_) => "seek failed".into(),
+        SymError::Unsupported(m) if m.contains("probe") => "format not recognised".into(),
         SymError::Unsupported(m) => format!("unsupported {m}"),
         SymError::LimitError(m) => format!("limit exceeded: {m}"),
         SymError::ResetRequired => "stream changed mid-file".into(),

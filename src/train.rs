@@ -8,8 +8,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::dsp::classifier::{Model, HIDDEN, N_CLASSES};
-use crate::dsp::features::{FeatureExtractor, Features, ANALYSIS_RATE, FEATURE_NAMES, HOP_SECONDS, N_FEATURES};
+use crate::dsp::classifier::{Model, HIDDEN, N_CLASSES, TONE_HOPS};
+use crate::dsp::features::{
+    FeatureExtractor, Features, ANALYSIS_RATE, FEATURE_NAMES, HOP_SECONDS, N_FEATURES,
+};
 use crate::dsp::resample::StreamResampler;
 use crate::eval::labels::load_dir;
 use crate::source::{AudioSource, SourceError};
@@ -64,7 +66,9 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
     for c in &calls {
         for (i, f) in file_features(&c.far_path)?.iter().enumerate() {
             let t = (i as f64 + 1.0) * HOP_SECONDS;
-            if f.level_db <= crate::dsp::features::FLOOR_DB + 1.0 {
+            if f.level_db <= crate::dsp::features::FLOOR_DB + 1.0
+                || f.tone_run as usize >= TONE_HOPS
+            {
                 continue; // classified by rule, not by the model
             }
             xs.push(f.vector());
@@ -93,8 +97,13 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
     }
     // Square-root class balancing: rare classes (tones, speech over music) count more, without
     // letting a few hundred hops dominate.
-    let class_w: [f32; N_CLASSES] =
-        std::array::from_fn(|c| if count[c] > 0.0 { (n / (N_CLASSES as f32 * count[c])).sqrt() } else { 0.0 });
+    let class_w: [f32; N_CLASSES] = std::array::from_fn(|c| {
+        if count[c] > 0.0 {
+            (n / (N_CLASSES as f32 * count[c])).sqrt()
+        } else {
+            0.0
+        }
+    });
 
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
@@ -103,7 +112,12 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
         rng ^= rng << 17;
         rng
     };
-    let mut model = Model { mean, scale, w1: [[0.0; N_FEATURES + 1]; HIDDEN], w2: [[0.0; HIDDEN + 1]; N_CLASSES] };
+    let mut model = Model {
+        mean,
+        scale,
+        w1: [[0.0; N_FEATURES + 1]; HIDDEN],
+        w2: [[0.0; HIDDEN + 1]; N_CLASSES],
+    };
     let mut uniform = |a: f32| ((next() >> 11) as f64 / (1u64 << 53) as f64) as f32 * 2.0 * a - a;
     let a1 = (6.0 / (N_FEATURES + HIDDEN) as f32).sqrt();
     let a2 = (6.0 / (HIDDEN + N_CLASSES) as f32).sqrt();
@@ -119,6 +133,13 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
     }
     let mut opt1 = Adam::new(HIDDEN * (N_FEATURES + 1));
     let mut opt2 = Adam::new(N_CLASSES * (HIDDEN + 1));
+    let mut avg = Model {
+        mean: model.mean,
+        scale: model.scale,
+        w1: model.w1,
+        w2: model.w2,
+    };
+    const AVG_RATE: f32 = 1e-3;
     let mut order: Vec<usize> = (0..xs.len()).collect();
     const BATCH: usize = 256;
     const EPOCHS: usize = 25;
@@ -136,7 +157,8 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
             for &k in batch {
                 let (x, y) = (&xs[k], ys[k]);
                 let cw = class_w[y];
-                let z: [f32; N_FEATURES] = std::array::from_fn(|i| (x[i] - model.mean[i]) / model.scale[i]);
+                let z: [f32; N_FEATURES] =
+                    std::array::from_fn(|i| (x[i] - model.mean[i]) / model.scale[i]);
                 let (h, o) = model.forward(x);
                 let p = crate::dsp::classifier::softmax(o).0;
                 loss -= cw * p[y].max(1e-9).ln();
@@ -163,21 +185,56 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
             opt1.step(w1, &g1, bw);
             let w2: &mut [f32] = model.w2.as_flattened_mut();
             opt2.step(w2, &g2, bw);
+            // Polyak averaging: the shipped weights are a running mean of the last few thousand
+            // steps, so they do not depend on where the last mini-batch happened to land.
+            for (a, w) in avg
+                .w1
+                .as_flattened_mut()
+                .iter_mut()
+                .zip(model.w1.as_flattened())
+            {
+                *a += (w - *a) * AVG_RATE;
+            }
+            for (a, w) in avg
+                .w2
+                .as_flattened_mut()
+                .iter_mut()
+                .zip(model.w2.as_flattened())
+            {
+                *a += (w - *a) * AVG_RATE;
+            }
         }
         loss /= wsum;
     }
+    let model = avg;
 
     let mut s = String::new();
-    writeln!(s, "//! Classifier weights, written by `holdguard train {}` — do not edit by hand.", dir.display())?;
+    writeln!(
+        s,
+        "//! Classifier weights, written by `holdguard train {}` — do not edit by hand.",
+        dir.display()
+    )?;
     writeln!(s, "//!")?;
-    writeln!(s, "//! {} hops from {} calls; final class-weighted log loss {loss:.4}.", xs.len(), calls.len())?;
+    writeln!(
+        s,
+        "//! {} hops from {} calls; final class-weighted log loss {loss:.4}.",
+        xs.len(),
+        calls.len()
+    )?;
     writeln!(s, "//! Inputs, in order: {}.", FEATURE_NAMES.join(", "))?;
-    writeln!(s, "//! Classes, in order: silence, tone, music, speech, speech over music.")?;
+    writeln!(
+        s,
+        "//! Classes, in order: silence, tone, music, speech, speech over music."
+    )?;
     writeln!(s)?;
     writeln!(s, "use super::classifier::Model;")?;
     writeln!(s)?;
     writeln!(s, "/// The checked-in classifier.")?;
     writeln!(s, "#[rustfmt::skip]")?;
+    writeln!(
+        s,
+        "#[allow(clippy::approx_constant)] // learned numbers that happen to look like pi/6"
+    )?;
     writeln!(s, "pub const MODEL: Model = Model {{")?;
     writeln!(s, "    mean: {},", fmt_row(&model.mean))?;
     writeln!(s, "    scale: {},", fmt_row(&model.scale))?;
@@ -204,7 +261,11 @@ struct Adam {
 
 impl Adam {
     fn new(n: usize) -> Self {
-        Self { m: vec![0.0; n], v: vec![0.0; n], t: 0 }
+        Self {
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+            t: 0,
+        }
     }
     fn step(&mut self, w: &mut [f32], g: &[f32], batch_weight: f32) {
         let (lr, b1, b2, l2) = (0.003f32, 0.9f32, 0.999f32, 1e-4f32);

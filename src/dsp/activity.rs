@@ -19,6 +19,8 @@ pub struct VoiceActivity {
     acc: f64,
     count: usize,
     hop_index: u64,
+    /// Samples in the hop being filled.
+    hop_len: usize,
     floor_db: f32,
     recent: u8,
     hang: u32,
@@ -27,30 +29,53 @@ pub struct VoiceActivity {
 impl VoiceActivity {
     /// A detector for a microphone at `rate` Hz.
     pub fn new(rate: u32) -> Self {
-        Self { rate: rate as f64, acc: 0.0, count: 0, hop_index: 0, floor_db: -60.0, recent: 0, hang: 0 }
+        let mut v = Self {
+            rate: rate as f64,
+            acc: 0.0,
+            count: 0,
+            hop_index: 0,
+            hop_len: 0,
+            floor_db: -60.0,
+            recent: 0,
+            hang: 0,
+        };
+        v.hop_len = v.len_of(0);
+        v
+    }
+
+    /// Samples in hop `i`. Hop boundaries fall on rounded multiples of the hop length, so rates
+    /// like 44.1 kHz stay in step with the far end over hours.
+    fn len_of(&self, i: u64) -> usize {
+        let at = |k: u64| (k as f64 * HOP_SECONDS * self.rate).round() as usize;
+        at(i + 1) - at(i)
     }
 
     /// Feeds samples; calls `emit` with the flag of every completed hop.
     pub fn push(&mut self, samples: &[f32], mut emit: impl FnMut(bool)) {
-        for &s in samples {
-            self.acc += (s as f64) * (s as f64);
-            self.count += 1;
-            // Hop boundaries fall on rounded multiples of the hop length, so rates like 44.1 kHz
-            // stay in step with the far end over hours.
-            let end = ((self.hop_index + 1) as f64 * HOP_SECONDS * self.rate).round() as usize;
-            let start = (self.hop_index as f64 * HOP_SECONDS * self.rate).round() as usize;
-            if self.count >= end - start {
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let take = (self.hop_len - self.count).min(rest.len());
+            let (now, later) = rest.split_at(take);
+            self.acc += now.iter().map(|&s| s * s).sum::<f32>() as f64;
+            self.count += take;
+            rest = later;
+            if self.count == self.hop_len {
                 let ms = self.acc / self.count as f64;
                 self.acc = 0.0;
                 self.count = 0;
                 self.hop_index += 1;
+                self.hop_len = self.len_of(self.hop_index);
                 emit(self.level(ms));
             }
         }
     }
 
     fn level(&mut self, ms: f64) -> bool {
-        let db = if ms > 1e-12 { (10.0 * ms.log10()) as f32 } else { -120.0 };
+        let db = if ms > 1e-12 {
+            (10.0 * ms.log10()) as f32
+        } else {
+            -120.0
+        };
         if db < self.floor_db {
             self.floor_db = db.max(-100.0);
         } else {
@@ -83,7 +108,9 @@ mod tests {
             (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
         };
         let quiet: Vec<f32> = (0..rate * 2).map(|_| noise() * 0.002).collect();
-        let loud: Vec<f32> = (0..rate).map(|i| noise() * 0.002 + 0.1 * (i as f32 * 0.2).sin()).collect();
+        let loud: Vec<f32> = (0..rate)
+            .map(|i| noise() * 0.002 + 0.1 * (i as f32 * 0.2).sin())
+            .collect();
         v.push(&quiet, |f| flags.push(f));
         let n_quiet = flags.len();
         v.push(&loud, |f| flags.push(f));

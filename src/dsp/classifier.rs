@@ -30,7 +30,13 @@ pub const N_CLASSES: usize = 5;
 
 impl Class {
     /// All classes, in model output order.
-    pub const ALL: [Class; N_CLASSES] = [Class::Silence, Class::Tone, Class::Music, Class::Speech, Class::SpeechOverMusic];
+    pub const ALL: [Class; N_CLASSES] = [
+        Class::Silence,
+        Class::Tone,
+        Class::Music,
+        Class::Speech,
+        Class::SpeechOverMusic,
+    ];
 
     /// Index in the model output.
     pub fn index(self) -> usize {
@@ -73,6 +79,10 @@ impl Probs {
         self.get(Class::Speech) + self.get(Class::SpeechOverMusic)
     }
 }
+
+/// Hops of steady pure lines that make a call-progress tone (about 100 ms; DTMF lasts 40 ms or more,
+/// so short digits are left to the model).
+pub const TONE_HOPS: usize = 6;
 
 /// Hidden units of the network.
 pub const HIDDEN: usize = 16;
@@ -139,6 +149,12 @@ pub fn classify(f: &Features) -> Probs {
         // Digital silence: nothing to measure, and the model never saw exact zeros.
         let mut p = [0.0; N_CLASSES];
         p[Class::Silence.index()] = 1.0;
+        return Probs(p);
+    }
+    if f.tone_run as usize >= TONE_HOPS {
+        // Steady pure lines for 100 ms: a network tone, whatever the model would say.
+        let mut p = [0.0; N_CLASSES];
+        p[Class::Tone.index()] = 1.0;
         return Probs(p);
     }
     model::MODEL.probs(&f.vector())

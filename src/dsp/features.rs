@@ -101,6 +101,9 @@ pub struct Features {
     pub s_flux: f32,
     pub s_peak_age: f32,
     pub s_level_std: f32,
+    /// Consecutive hops (capped at 255) in which one or two steady narrow lines carry almost all
+    /// the energy: the signature of call-progress tones (ringback, busy, DTMF, SIT).
+    pub tone_run: u8,
     /// The 16-bit spectral fingerprint of this hop (see `fingerprint`).
     pub print: u16,
     /// The frame carries sound clearly above the noise floor.
@@ -144,7 +147,11 @@ struct Ring {
 
 impl Ring {
     fn new(n: usize) -> Self {
-        Self { buf: vec![0.0; n], pos: 0, len: 0 }
+        Self {
+            buf: vec![0.0; n],
+            pos: 0,
+            len: 0,
+        }
     }
     fn push(&mut self, v: f32) {
         self.buf[self.pos] = v;
@@ -154,8 +161,13 @@ impl Ring {
     /// The last `n` values, oldest first.
     fn last(&self, n: usize) -> impl Iterator<Item = f32> + '_ {
         let n = n.min(self.len);
-        let cap = self.buf.len();
-        (0..n).map(move |i| self.buf[(self.pos + cap - n + i) % cap])
+        let start = (self.pos + self.buf.len() - n) % self.buf.len();
+        let (a, b) = if start + n <= self.buf.len() {
+            (&self.buf[start..start + n], &self.buf[..0])
+        } else {
+            (&self.buf[start..], &self.buf[..start + n - self.buf.len()])
+        };
+        a.iter().chain(b).copied()
     }
     fn mean(&self, n: usize) -> f32 {
         let n2 = n.min(self.len).max(1);
@@ -166,6 +178,35 @@ impl Ring {
         let n2 = n.min(self.len).max(1);
         (self.last(n).map(|v| (v - m) * (v - m)).sum::<f32>() / n2 as f32).sqrt()
     }
+}
+
+/// Natural logarithm, to about 1e-4: the features need shapes, not digits, and this is several
+/// times faster than `f32::ln` on the 450 bins a hop.
+#[inline]
+pub fn fast_ln(x: f32) -> f32 {
+    let bits = x.to_bits();
+    let e = ((bits >> 23) & 0xff) as i32 - 127;
+    let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+    // ln(m) on [1, 2) by a quartic fit.
+    let ln_m = -1.741_793_9
+        + (2.821_202_6 + (-1.469_956_8 + (0.447_179_55 - 0.056_570_85 * m) * m) * m) * m;
+    e as f32 * std::f32::consts::LN_2 + ln_m
+}
+
+/// Index of the largest value, skipping ±4 around `skip`.
+fn argmax(v: &[f32], skip: Option<usize>) -> usize {
+    let mut best = 0;
+    let mut best_v = f32::MIN;
+    for (i, &x) in v.iter().enumerate() {
+        if skip.is_some_and(|s| i.abs_diff(s) <= 4) {
+            continue;
+        }
+        if x > best_v {
+            best_v = x;
+            best = i;
+        }
+    }
+    best
 }
 
 fn active_mean(v: &Ring, active: &Ring, n: usize) -> f32 {
@@ -197,6 +238,8 @@ pub struct FeatureExtractor {
     is_peak: Vec<bool>,
     noise_floor_db: f32,
     level: Ring,
+    /// Band power of the same hops (linear), for the share of quiet frames.
+    level_lin: Ring,
     flat: Ring,
     flux: Ring,
     age: Ring,
@@ -206,6 +249,8 @@ pub struct FeatureExtractor {
     /// Masked fine structure of the last `FS_LAG + 1` frames (ring).
     fine: Vec<Vec<f32>>,
     fine_pos: usize,
+    tone_bins: (usize, usize),
+    tone_run: u8,
     fp: crate::dsp::fingerprint::Printer,
     /// cos/sin of the 1..=15 Hz analysis frequencies over one long context.
     mod_table: Vec<(f32, f32)>,
@@ -244,6 +289,7 @@ impl FeatureExtractor {
             is_peak: vec![false; BINS],
             noise_floor_db: -60.0,
             level: Ring::new(LONG),
+            level_lin: Ring::new(LONG),
             flat: Ring::new(LONG),
             flux: Ring::new(LONG),
             age: Ring::new(LONG),
@@ -252,11 +298,15 @@ impl FeatureExtractor {
             stab_active: Ring::new(LONG),
             fine: vec![vec![0.0; BAND_HI - BAND_LO + 1]; FS_LAG + 1],
             fine_pos: 0,
+            tone_bins: (0, 0),
+            tone_run: 0,
             fp: crate::dsp::fingerprint::Printer::new(),
             mod_table: (1..=15)
                 .flat_map(|f| {
                     let w = std::f32::consts::TAU * f as f32 * HOP as f32 / ANALYSIS_RATE as f32;
-                    (0..LONG).map(move |i| (w * i as f32).cos()).zip((0..LONG).map(move |i| (w * i as f32).sin()))
+                    (0..LONG)
+                        .map(move |i| (w * i as f32).cos())
+                        .zip((0..LONG).map(move |i| (w * i as f32).sin()))
                 })
                 .collect(),
             hops: 0,
@@ -293,7 +343,11 @@ impl FeatureExtractor {
         }
         let band = &self.power[BAND_LO..=BAND_HI];
         let total: f32 = band.iter().sum();
-        let level_db = if total > 1e-10 { (10.0 * total.log10()).max(FLOOR_DB) } else { FLOOR_DB };
+        let level_db = if total > 1e-10 {
+            (10.0 * total.log10()).max(FLOOR_DB)
+        } else {
+            FLOOR_DB
+        };
 
         // Noise floor: follows drops at once and rises slowly (about 3 dB/s), so pauses between
         // words pull it down while sustained sound only nudges it up.
@@ -307,10 +361,14 @@ impl FeatureExtractor {
         // Flatness and centroid over the band.
         let n = band.len() as f32;
         let mean = total / n + 1e-12;
-        let log_mean = band.iter().map(|p| (p + 1e-12).ln()).sum::<f32>() / n;
+        let log_mean = band.iter().map(|p| fast_ln(p + 1e-12)).sum::<f32>() / n;
         let flatness = (log_mean.exp() / mean).clamp(0.0, 1.0);
         let centroid_hz = if total > 1e-10 {
-            band.iter().enumerate().map(|(i, p)| (i + BAND_LO) as f32 * p).sum::<f32>() / total
+            band.iter()
+                .enumerate()
+                .map(|(i, p)| (i + BAND_LO) as f32 * p)
+                .sum::<f32>()
+                / total
                 * (ANALYSIS_RATE as f32 / FRAME as f32)
         } else {
             0.0
@@ -321,11 +379,14 @@ impl FeatureExtractor {
         let floor = mean * 1e-4 + 1e-10;
         std::mem::swap(&mut self.log_prev, &mut self.log_cur);
         for (l, p) in self.log_cur.iter_mut().zip(&self.power) {
-            *l = (p + floor).ln();
+            *l = fast_ln(p + floor);
         }
         let active = level_db > -70.0 && snr_db > 6.0;
         let flux = if self.hops > 1 && active {
-            (BAND_LO..=BAND_HI).map(|k| (self.log_cur[k] - self.log_prev[k]).abs()).sum::<f32>() / n
+            (BAND_LO..=BAND_HI)
+                .map(|k| (self.log_cur[k] - self.log_prev[k]).abs())
+                .sum::<f32>()
+                / n
         } else {
             0.0
         };
@@ -355,7 +416,9 @@ impl FeatureExtractor {
             if !self.is_peak[k] {
                 continue;
             }
-            let prev = self.peak_age[k.saturating_sub(1)].max(self.peak_age[k]).max(self.peak_age[(k + 1).min(BINS - 1)]);
+            let prev = self.peak_age[k.saturating_sub(1)]
+                .max(self.peak_age[k])
+                .max(self.peak_age[(k + 1).min(BINS - 1)]);
             let a = (prev + 1).min(30);
             self.peak_age_next[k] = a;
             let p = self.power[k];
@@ -373,22 +436,29 @@ impl FeatureExtractor {
             .filter(|(p, _)| *p > 0.0)
             .map(|&(_, k)| self.power[k - 1] + self.power[k] + self.power[k + 1])
             .sum();
-        let tonal_share = if total > 1e-10 && active { (tonal / total).min(1.0) } else { 0.0 };
+        let tonal_share = if total > 1e-10 && active {
+            (tonal / total).min(1.0)
+        } else {
+            0.0
+        };
 
         let stability = if active { self.fine_structure() } else { 0.0 };
+        self.track_tone(active, total);
         self.stab.push(stability);
         self.stab_active.push(active as u8 as f32);
 
         self.level.push(level_db.max(-80.0));
+        self.level_lin
+            .push(if level_db > -80.0 { total } else { 1e-8 });
         self.flat.push(if active { flatness } else { 0.5 });
         self.flux.push(flux);
         self.age.push(peak_age);
         self.centroid.push(centroid_hz / 1000.0);
 
         // Context: spread of level, share of quiet frames, syllabic modulation.
-        let l_mean_lin = self.level.last(LONG).map(|d| 10f32.powf(d / 10.0)).sum::<f32>() / LONG.min(self.level.len).max(1) as f32;
-        let quiet = 10.0 * (l_mean_lin + 1e-10).log10() - 10.0;
-        let l_low_energy = self.level.last(LONG).filter(|&d| d < quiet).count() as f32 / LONG as f32;
+        let quiet = self.level_lin.mean(LONG) * 0.1;
+        let l_low_energy =
+            self.level_lin.last(LONG).filter(|&p| p < quiet).count() as f32 / LONG as f32;
         let l_mod4 = self.modulation();
 
         Features {
@@ -412,9 +482,36 @@ impl FeatureExtractor {
             stability,
             s_stability: active_mean(&self.stab, &self.stab_active, SHORT),
             l_stability: active_mean(&self.stab, &self.stab_active, LONG),
+            tone_run: self.tone_run,
             print: self.fp.print(&self.power),
             active,
         }
+    }
+
+    /// Counts hops in which at most two narrow lines (±2 bins) hold 90 % of the band energy at the
+    /// same frequencies as in the hop before.
+    fn track_tone(&mut self, active: bool, total: f32) {
+        let band = &self.power[BAND_LO..=BAND_HI];
+        let line = |k: usize| self.power[k - 2..=k + 2].iter().sum::<f32>();
+        let k1 = BAND_LO + argmax(band, None);
+        let k2 = BAND_LO + argmax(band, Some(k1 - BAND_LO));
+        let share = if total > 0.0 {
+            (line(k1) + if k2.abs_diff(k1) > 4 { line(k2) } else { 0.0 }) / total
+        } else {
+            0.0
+        };
+        let (a, b) = if k1 < k2 { (k1, k2) } else { (k2, k1) };
+        let steady = a.abs_diff(self.tone_bins.0) <= 1 && b.abs_diff(self.tone_bins.1) <= 1;
+        self.tone_run = if active && share > 0.9 {
+            if steady {
+                self.tone_run.saturating_add(1)
+            } else {
+                1
+            }
+        } else {
+            0
+        };
+        self.tone_bins = (a, b);
     }
 
     /// Stores this frame's fine structure and correlates it with the one `FS_LAG` hops back.
@@ -426,14 +523,20 @@ impl FeatureExtractor {
         let slot = self.fine_pos;
         self.fine_pos = (self.fine_pos + 1) % self.fine.len();
         let cur = &mut self.fine[slot];
-        // Running sum for the envelope (moving average of 2*ENV_HALF+1 bins).
+        // Envelope: moving average of 2*ENV_HALF+1 bins, kept as a running sum.
+        let width = (2 * ENV_HALF + 1) as f32;
+        let mut run: f32 = log[lo - ENV_HALF..=lo + ENV_HALF].iter().sum();
         for (j, c) in cur.iter_mut().enumerate() {
             let k = lo + j;
-            let a = k - ENV_HALF;
-            let b = k + ENV_HALF;
-            let env = log[a..=b].iter().sum::<f32>() / (2 * ENV_HALF + 1) as f32;
+            if j > 0 {
+                run += log[k + ENV_HALF] - log[k - ENV_HALF - 1];
+            }
             // Only bins within ~35 dB of the strongest carry structure worth comparing.
-            *c = if log[k] > max - 8.0 { log[k] - env } else { 0.0 };
+            *c = if log[k] > max - 8.0 {
+                log[k] - run / width
+            } else {
+                0.0
+            };
         }
         let old = &self.fine[(slot + 1) % self.fine.len()];
         let cur = &self.fine[slot];
@@ -476,5 +579,35 @@ impl FeatureExtractor {
             }
         }
         syll / all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_ln_is_close() {
+        for &x in &[1e-10f32, 1e-6, 0.001, 0.5, 1.0, 1.5, 2.0, 10.0, 12345.0] {
+            assert!(
+                (fast_ln(x) - x.ln()).abs() < 1e-3,
+                "{x}: {} vs {}",
+                fast_ln(x),
+                x.ln()
+            );
+        }
+    }
+
+    #[test]
+    fn a_steady_tone_is_stable_and_tonal() {
+        let mut fx = FeatureExtractor::new();
+        let x: Vec<f32> = (0..8000)
+            .map(|i| 0.3 * (i as f32 * 425.0 * std::f32::consts::TAU / 8000.0).sin())
+            .collect();
+        let mut last = Features::default();
+        fx.push(&x, |f| last = *f);
+        assert!(last.tone_run as usize >= crate::dsp::classifier::TONE_HOPS);
+        assert!(last.stability > 0.9, "{}", last.stability);
+        assert!((last.level_db - -13.5).abs() < 1.0, "{}", last.level_db);
     }
 }

@@ -40,7 +40,11 @@ impl Printer {
                 edges[i] = edges[i - 1] + 1;
             }
         }
-        Self { edges, prev_frame: [0.0; BANDS], prev_sum: [0.0; BANDS] }
+        Self {
+            edges,
+            prev_frame: [0.0; BANDS],
+            prev_sum: [0.0; BANDS],
+        }
     }
 
     /// The print of the current frame, given its power spectrum.
@@ -99,7 +103,10 @@ pub struct PrintStore {
 impl PrintStore {
     /// Keeps at most `capacity` hops of prints (the oldest are dropped first).
     pub fn new(capacity: usize) -> Self {
-        Self { prints: Vec::with_capacity(capacity), capacity }
+        Self {
+            prints: Vec::with_capacity(capacity),
+            capacity,
+        }
     }
 
     /// Remembers one hop.
@@ -108,7 +115,8 @@ impl PrintStore {
             // Forget the oldest tenth at once, so dropping is rare and cheap.
             self.prints.drain(..self.capacity / 10);
         }
-        self.prints.push(print as u32 | if active { ACTIVE } else { 0 });
+        self.prints
+            .push(print as u32 | if active { ACTIVE } else { 0 });
     }
 
     /// Number of stored hops.
@@ -146,7 +154,11 @@ impl PrintStore {
                 if !qa {
                     continue;
                 }
-                d += if s & ACTIVE != 0 { ((*s as u16) ^ q).count_ones() } else { 16 };
+                d += if s & ACTIVE != 0 {
+                    ((*s as u16) ^ q).count_ones()
+                } else {
+                    16
+                };
                 if d >= best {
                     break;
                 }

@@ -3,9 +3,9 @@
 //! Nothing in here does I/O, reads a clock or allocates per sample; the same code runs on a file
 //! and on a live stream, hop by hop.
 
-pub mod features;
-pub mod fingerprint;
-pub mod resample;
 pub mod activity;
 pub mod classifier;
+pub mod features;
+pub mod fingerprint;
 pub mod model;
+pub mod resample;

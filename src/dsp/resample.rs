@@ -6,7 +6,7 @@
 //! zero is input time zero at every rate.
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
-use rubato::{Fft, FixedSync, Indexing, Resampler};
+use rubato::{Fft, FixedSync, Indexing, Resampler, WindowFunction};
 
 /// Streams mono audio from `rate_in` to `rate_out`.
 pub struct StreamResampler {
@@ -21,15 +21,35 @@ impl StreamResampler {
     /// Builds a resampler; equal rates pass samples through untouched.
     pub fn new(rate_in: u32, rate_out: u32) -> Self {
         if rate_in == rate_out {
-            return Self { inner: None, pending: Vec::new(), chunk: 0, out_buf: Vec::new(), skip: 0 };
+            return Self {
+                inner: None,
+                pending: Vec::new(),
+                chunk: 0,
+                out_buf: Vec::new(),
+                skip: 0,
+            };
         }
         // About 20 ms of input per chunk keeps latency low enough for live use.
         let chunk = (rate_in as usize / 50).max(64);
-        let fft = Fft::<f32>::new(rate_in as usize, rate_out as usize, chunk, 1, FixedSync::Input)
-            .expect("rates are validated before a resampler is built");
+        let fft = Fft::<f32>::new_custom(
+            rate_in as usize,
+            rate_out as usize,
+            chunk,
+            1,
+            1,
+            WindowFunction::BlackmanHarris2,
+            FixedSync::Input,
+        )
+        .expect("rates are validated before a resampler is built");
         let out_max = fft.output_frames_max();
         let skip = fft.output_delay();
-        Self { inner: Some(fft), pending: Vec::with_capacity(chunk), chunk, out_buf: vec![0.0; out_max], skip }
+        Self {
+            inner: Some(fft),
+            pending: Vec::with_capacity(chunk),
+            chunk,
+            out_buf: vec![0.0; out_max],
+            skip,
+        }
     }
 
     /// Feeds input samples and appends every finished output sample to `out`.
@@ -62,11 +82,20 @@ impl StreamResampler {
     }
 
     fn run_chunk(&mut self, partial: Option<usize>, out: &mut Vec<f32>) {
-        let Some(fft) = self.inner.as_mut() else { return };
-        let input = InterleavedSlice::new(&self.pending[..], 1, self.chunk).expect("chunk-sized buffer");
+        let Some(fft) = self.inner.as_mut() else {
+            return;
+        };
+        let input =
+            InterleavedSlice::new(&self.pending[..], 1, self.chunk).expect("chunk-sized buffer");
         let cap = self.out_buf.len();
-        let mut output = InterleavedSlice::new_mut(&mut self.out_buf[..], 1, cap).expect("sized by output_frames_max");
-        let indexing = Indexing { input_offset: 0, output_offset: 0, partial_len: partial, active_channels_mask: None };
+        let mut output = InterleavedSlice::new_mut(&mut self.out_buf[..], 1, cap)
+            .expect("sized by output_frames_max");
+        let indexing = Indexing {
+            input_offset: 0,
+            output_offset: 0,
+            partial_len: partial,
+            active_channels_mask: None,
+        };
         let (_, written) = fft
             .process_into_buffer(&input, &mut output, Some(&indexing))
             .expect("buffers are sized from the resampler's own limits");
@@ -82,7 +111,9 @@ mod tests {
     use super::*;
 
     fn sine(rate: u32, hz: f32, secs: f32) -> Vec<f32> {
-        (0..(rate as f32 * secs) as usize).map(|i| (i as f32 * hz * std::f32::consts::TAU / rate as f32).sin()).collect()
+        (0..(rate as f32 * secs) as usize)
+            .map(|i| (i as f32 * hz * std::f32::consts::TAU / rate as f32).sin())
+            .collect()
     }
 
     #[test]
@@ -109,10 +140,17 @@ mod tests {
             let mut out = Vec::new();
             r.process(&x, &mut out);
             r.flush(&mut out);
-            assert!((out.len() as i64 - 8_000).abs() < 200, "rate {rate}: {} samples", out.len());
+            assert!(
+                (out.len() as i64 - 8_000).abs() < 200,
+                "rate {rate}: {} samples",
+                out.len()
+            );
             // The tone starts at 0.5 s in the input: it must start there in the output too.
             let onset = out.iter().position(|v| v.abs() > 0.5).unwrap();
-            assert!((onset as i64 - 4_000).abs() <= 8, "rate {rate}: onset at {onset}");
+            assert!(
+                (onset as i64 - 4_000).abs() <= 8,
+                "rate {rate}: onset at {onset}"
+            );
         }
     }
 }

@@ -63,26 +63,44 @@ pub struct LabelledCall {
 
 /// Reads every `*.json` with an `expect` field in `dir`, sorted by file name.
 pub fn load_dir(dir: &Path) -> Result<Vec<LabelledCall>, LabelError> {
-    let read = std::fs::read_dir(dir).map_err(|e| LabelError::Read { path: dir.into(), reason: e.to_string() })?;
+    let read = std::fs::read_dir(dir).map_err(|e| LabelError::Read {
+        path: dir.into(),
+        reason: e.to_string(),
+    })?;
     let mut paths: Vec<PathBuf> = read
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("MANIFEST")))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("MANIFEST"))
+        })
         .collect();
     paths.sort();
     let mut calls = Vec::new();
     for p in paths {
-        let text = std::fs::read_to_string(&p).map_err(|e| LabelError::Read { path: p.clone(), reason: e.to_string() })?;
+        let text = std::fs::read_to_string(&p).map_err(|e| LabelError::Read {
+            path: p.clone(),
+            reason: e.to_string(),
+        })?;
         let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| LabelError::Parse { path: p.clone(), reason: e.to_string() })?;
+            serde_json::from_str(&text).map_err(|e| LabelError::Parse {
+                path: p.clone(),
+                reason: e.to_string(),
+            })?;
         if value.get("expect").is_none() {
             continue;
         }
-        let labels: CallLabels =
-            serde_json::from_value(value).map_err(|e| LabelError::Parse { path: p.clone(), reason: e.to_string() })?;
+        let labels: CallLabels = serde_json::from_value(value).map_err(|e| LabelError::Parse {
+            path: p.clone(),
+            reason: e.to_string(),
+        })?;
         let far_path = dir.join(&labels.far);
         let mic_path = labels.mic.as_ref().map(|m| dir.join(m));
-        calls.push(LabelledCall { labels, far_path, mic_path });
+        calls.push(LabelledCall {
+            labels,
+            far_path,
+            mic_path,
+        });
     }
     if calls.is_empty() {
         return Err(LabelError::Empty { path: dir.into() });
@@ -109,10 +127,18 @@ impl CallLabels {
         let has = |k: &str| here.iter().any(|s| s.kind == k);
         let music = has("hold_music");
         if let Some(a) = here.iter().find(|s| s.kind == "hold_announcement") {
-            return if a.over_music == Some(true) || music { Truth::SpeechOverMusic } else { Truth::Speech };
+            return if a.over_music == Some(true) || music {
+                Truth::SpeechOverMusic
+            } else {
+                Truth::Speech
+            };
         }
         if has("live_agent") {
-            return if music { Truth::SpeechOverMusic } else { Truth::Speech };
+            return if music {
+                Truth::SpeechOverMusic
+            } else {
+                Truth::Speech
+            };
         }
         if has("ivr_menu") {
             return Truth::Speech;

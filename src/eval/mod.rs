@@ -88,8 +88,20 @@ impl Report {
     pub fn table(&self) -> String {
         let hdr = format!(
             "{:34} {:>6} {:>7} {:>7} {:>7} {:>5} {:>5} {:>7} {:>7} {:>7} {:>5} {:>8} {:>6} {:>6}",
-            "scenario", "cover", "expo_s", "det_med", "det_p95", "hmiss", "f_unm", "unm_med", "unm_p95", "unm_max",
-            "umiss", "livefm_s", "lost_s", "leak_s"
+            "scenario",
+            "cover",
+            "expo_s",
+            "det_med",
+            "det_p95",
+            "hmiss",
+            "f_unm",
+            "unm_med",
+            "unm_p95",
+            "unm_max",
+            "umiss",
+            "livefm_s",
+            "lost_s",
+            "leak_s"
         );
         let rule = "-".repeat(hdr.len());
         let mut s = format!("{hdr}\n{rule}\n");
@@ -100,7 +112,11 @@ impl Report {
         s += &rule;
         s.push('\n');
         s += &row(
-            &format!("AGGREGATE ({} scen, {} holds)", self.scenarios.len(), self.aggregate.holds),
+            &format!(
+                "AGGREGATE ({} scen, {} holds)",
+                self.scenarios.len(),
+                self.aggregate.holds
+            ),
             &self.aggregate,
         );
         s.push('\n');
@@ -112,7 +128,10 @@ impl Report {
         std::fs::create_dir_all(dir)?;
         for (name, muted) in &self.muted {
             let p: PathBuf = dir.join(format!("{name}.muted.json"));
-            std::fs::write(&p, serde_json::to_string(&serde_json::json!({ "muted": muted }))?)?;
+            std::fs::write(
+                &p,
+                serde_json::to_string(&serde_json::json!({ "muted": muted }))?,
+            )?;
         }
         Ok(())
     }
@@ -137,7 +156,8 @@ pub struct Gate {
 impl Gate {
     /// Reads a gate file; errors name the file.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))
     }
 
@@ -161,14 +181,46 @@ impl Gate {
                 }
             }
         };
-        max("hold_exposure_s", Some(a.hold_exposure_s), self.hold_exposure_s_max);
-        max("hold_misses", Some(a.hold_misses as f64), self.hold_misses_max.map(f64::from));
-        max("false_unmutes", Some(a.false_unmutes as f64), self.false_unmutes_max.map(f64::from));
-        max("unmute_latency_s.p95", a.unmute_latency_s.p95, self.unmute_latency_p95_s_max);
-        max("unmute_misses", Some(a.unmute_misses as f64), self.unmute_misses_max.map(f64::from));
-        max("live_false_mute_s", Some(a.live_false_mute_s), self.live_false_mute_s_max);
-        max("user_speech_lost_s", Some(a.user_speech_lost_s), self.user_speech_lost_s_max);
-        max("leaked_private_speech_s", Some(a.leaked_private_speech_s), self.leaked_private_speech_s_max);
+        max(
+            "hold_exposure_s",
+            Some(a.hold_exposure_s),
+            self.hold_exposure_s_max,
+        );
+        max(
+            "hold_misses",
+            Some(a.hold_misses as f64),
+            self.hold_misses_max.map(f64::from),
+        );
+        max(
+            "false_unmutes",
+            Some(a.false_unmutes as f64),
+            self.false_unmutes_max.map(f64::from),
+        );
+        max(
+            "unmute_latency_s.p95",
+            a.unmute_latency_s.p95,
+            self.unmute_latency_p95_s_max,
+        );
+        max(
+            "unmute_misses",
+            Some(a.unmute_misses as f64),
+            self.unmute_misses_max.map(f64::from),
+        );
+        max(
+            "live_false_mute_s",
+            Some(a.live_false_mute_s),
+            self.live_false_mute_s_max,
+        );
+        max(
+            "user_speech_lost_s",
+            Some(a.user_speech_lost_s),
+            self.user_speech_lost_s_max,
+        );
+        max(
+            "leaked_private_speech_s",
+            Some(a.leaked_private_speech_s),
+            self.leaked_private_speech_s_max,
+        );
         max("eval seconds", Some(eval_seconds), self.eval_seconds_max);
         out
     }

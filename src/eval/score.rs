@@ -25,7 +25,10 @@ fn merge(iv: &[[f64; 2]]) -> Iv {
 }
 
 fn clip(iv: &[[f64; 2]], a: f64, b: f64) -> Iv {
-    iv.iter().filter(|[x, y]| y.min(b) > x.max(a)).map(|[x, y]| [x.max(a), y.min(b)]).collect()
+    iv.iter()
+        .filter(|[x, y]| y.min(b) > x.max(a))
+        .map(|[x, y]| [x.max(a), y.min(b)])
+        .collect()
 }
 
 fn length(iv: &[[f64; 2]]) -> f64 {
@@ -137,15 +140,23 @@ pub fn score_one(lab: &CallLabels, muted: &[[f64; 2]], miss_after: f64) -> Raw {
         } else {
             let first = if muted_at(&muted, a) { a } else { m[0][0] };
             r.det_lat.push(first - a);
-            r.false_unmutes += m.iter().filter(|[_, y]| first - EPS <= *y && *y < b - 1e-3).count() as u32;
+            r.false_unmutes += m
+                .iter()
+                .filter(|[_, y]| first - EPS <= *y && *y < b - 1e-3)
+                .count() as u32;
         }
-        r.leaked_private_speech_s += length(&intersect(&clip(&us, a, b), &complement(&muted, a, b)));
+        r.leaked_private_speech_s +=
+            length(&intersect(&clip(&us, a, b), &complement(&muted, a, b)));
     }
     for &[a, b] in &lab.expect.open {
         let reopen = if !muted_at(&muted, a) {
             a
         } else {
-            muted.iter().find(|[x, y]| *x <= a + EPS && *y > a).map(|[_, y]| *y).unwrap_or(a)
+            muted
+                .iter()
+                .find(|[x, y]| *x <= a + EPS && *y > a)
+                .map(|[_, y]| *y)
+                .unwrap_or(a)
         };
         let lat = reopen - a;
         let excl_end = if reopen >= b - EPS || lat > miss_after {
@@ -229,8 +240,14 @@ mod tests {
 
     #[test]
     fn interval_algebra() {
-        assert_eq!(merge(&[[3.0, 4.0], [1.0, 2.0], [2.0, 3.5]]), vec![[1.0, 4.0]]);
-        assert_eq!(complement(&[[1.0, 2.0]], 0.0, 3.0), vec![[0.0, 1.0], [2.0, 3.0]]);
+        assert_eq!(
+            merge(&[[3.0, 4.0], [1.0, 2.0], [2.0, 3.5]]),
+            vec![[1.0, 4.0]]
+        );
+        assert_eq!(
+            complement(&[[1.0, 2.0]], 0.0, 3.0),
+            vec![[0.0, 1.0], [2.0, 3.0]]
+        );
         assert_eq!(intersect(&[[0.0, 2.0]], &[[1.0, 3.0]]), vec![[1.0, 2.0]]);
         assert_eq!(pct(&[1.0, 2.0, 3.0, 4.0], 50.0), Some(2.5));
     }

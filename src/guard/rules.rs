@@ -142,10 +142,12 @@ const EPISODE_GAP_S: f64 = 15.0;
 /// A silent hold with no far-end speech for this long before it is the line before anyone
 /// answered (ringback, queue), not a pause in a conversation.
 const NO_CONVERSATION_S: f64 = 20.0;
+/// The user's voice this soon after far-end speech is an answer.
+const ANSWER_GAP_S: f64 = 3.0;
+/// A pause this short inside the user's talk keeps it the same turn.
+const TURN_GAP_S: f64 = 2.0;
 /// A held run (greeting or repeat) ends after this long without far-end speech (seconds).
 const HELD_GAP_S: f64 = 1.0;
-/// A fingerprint distance above this is plainly new audio: no need to wait for more.
-const PLAINLY_NEW: f32 = 0.42;
 
 /// Far-end speech heard while muted, waiting for a verdict.
 #[derive(Clone, Copy, Debug)]
@@ -218,7 +220,7 @@ impl Guard {
             hops_seen: 0,
             speech_bits: Bits::default(),
             last_far_speech: f64::NEG_INFINITY,
-            last_mic: 0.0,
+            last_mic: f64::NEG_INFINITY,
             store: PrintStore::new(memory),
             recent: [(0, false); MAX_QUERY],
             recent_pos: 0,
@@ -272,7 +274,11 @@ impl Guard {
             return None;
         }
         self.muted = out;
-        Some(Transition { t, muted: out, reason })
+        Some(Transition {
+            t,
+            muted: out,
+            reason,
+        })
     }
 
     /// Feeds one hop. Returns the change of output, if any; `event` hears what the guard noticed.
@@ -296,28 +302,55 @@ impl Guard {
         if far_speech {
             self.last_far_speech = t;
         }
+        // The user's voice is a sign of a live call only while it takes part in the conversation:
+        // a turn that starts soon after the far end spoke (an answer), or that carries on such a
+        // turn. Talk that starts after a long far-end silence is private talk on hold.
         if x.mic_active {
-            self.last_mic = t;
+            let answering =
+                t - self.last_far_speech < ANSWER_GAP_S || t - self.last_mic < TURN_GAP_S;
+            if answering {
+                self.last_mic = t;
+            }
         }
         let music_ready = self.hops_seen as usize >= self.music.len()
             && self.music_sum / self.music.len() as f32 >= self.cfg.music_share;
         let can_change = t - self.last_auto_change >= self.cfg.min_dwell_s;
 
         let next = match self.auto {
-            Auto::Live if music_ready && can_change => Some((Auto::Hold { since: t, reason: Reason::HoldMusic }, Reason::HoldMusic)),
-            Auto::Live if can_change && t - self.last_far_speech.max(self.last_mic).max(0.0) >= self.cfg.silent_hold_delay_s => {
-                Some((Auto::Hold { since: t, reason: Reason::SilentHold }, Reason::SilentHold))
+            Auto::Live if music_ready && can_change => Some((
+                Auto::Hold {
+                    since: t,
+                    reason: Reason::HoldMusic,
+                },
+                Reason::HoldMusic,
+            )),
+            Auto::Live
+                if can_change
+                    && t - self.last_far_speech.max(self.last_mic).max(0.0)
+                        >= self.cfg.silent_hold_delay_s =>
+            {
+                Some((
+                    Auto::Hold {
+                        since: t,
+                        reason: Reason::SilentHold,
+                    },
+                    Reason::SilentHold,
+                ))
             }
             Auto::Live => None,
             Auto::Hold { reason, .. } => {
                 self.store.push(x.print, speechy);
                 if reason == Reason::SilentHold && music_ready {
                     // Music after a silent stretch: the queue starts now, and so does its greeting.
-                    self.auto = Auto::Hold { since: t, reason: Reason::HoldMusic };
+                    self.auto = Auto::Hold {
+                        since: t,
+                        reason: Reason::HoldMusic,
+                    };
                     self.episode = Some(t);
                     self.greeting_expected = true;
                 }
-                self.judge_speech(x, t, far_speech, can_change, &mut event).then_some((Auto::Live, Reason::AgentSpeech))
+                self.judge_speech(x, t, far_speech, can_change, &mut event)
+                    .then_some((Auto::Live, Reason::AgentSpeech))
             }
         };
         let (state, reason) = next?;
@@ -337,7 +370,8 @@ impl Guard {
                     _ => t,
                 };
                 self.episode = (r == Reason::HoldMusic).then_some(since);
-                self.greeting_expected = r == Reason::HoldMusic || t - self.last_far_speech > NO_CONVERSATION_S;
+                self.greeting_expected =
+                    r == Reason::HoldMusic || t - self.last_far_speech > NO_CONVERSATION_S;
                 self.auto = Auto::Hold { since, reason: r };
             }
             Auto::Live => {
@@ -349,8 +383,17 @@ impl Guard {
     }
 
     /// While on hold: is this far-end speech the agent? Returns true to reopen.
-    fn judge_speech(&mut self, x: &Input, t: f64, far_speech: bool, can_change: bool, event: &mut impl FnMut(Event)) -> bool {
-        let Auto::Hold { since, .. } = self.auto else { return false };
+    fn judge_speech(
+        &mut self,
+        x: &Input,
+        t: f64,
+        far_speech: bool,
+        can_change: bool,
+        event: &mut impl FnMut(Event),
+    ) -> bool {
+        let Auto::Hold { since, .. } = self.auto else {
+            return false;
+        };
         if let Some(until) = self.held_until {
             if far_speech {
                 self.held_until = Some(t);
@@ -364,7 +407,12 @@ impl Guard {
         let onset = self.speech_bits.count(window) >= need && self.music_fast < 0.2;
         let mut cand = match self.cand {
             Some(c) if far_speech || t - c.start < 0.3 => c,
-            _ if onset => Candidate { start: t, first_hop: self.hops_seen.saturating_sub(window as u64), hops: 0, over_music: 0 },
+            _ if onset => Candidate {
+                start: t,
+                first_hop: self.hops_seen.saturating_sub(window as u64),
+                hops: 0,
+                over_music: 0,
+            },
             _ => {
                 self.cand = None;
                 return false;
@@ -385,7 +433,8 @@ impl Guard {
             return false;
         }
         let qlen = ((self.hops_seen - cand.first_hop) as usize + 6).min(MAX_QUERY);
-        let query: [(u16, bool); MAX_QUERY] = std::array::from_fn(|i| self.recent[(self.recent_pos + i) % MAX_QUERY]);
+        let query: [(u16, bool); MAX_QUERY] =
+            std::array::from_fn(|i| self.recent[(self.recent_pos + i) % MAX_QUERY]);
         let query = &query[MAX_QUERY - qlen..];
         let (ber, bits) = self.store.best_match(query, qlen + 4);
         if bits > 0 && ber <= repeat_threshold(bits, self.cfg.repeat_z) {
@@ -397,7 +446,12 @@ impl Guard {
         // Speech over a music bed may be a ducked announcement whose print needs longer to emerge.
         let over_music = cand.over_music * 2 > cand.hops;
         let waited = t - cand.start;
-        let decided = !over_music || ber > PLAINLY_NEW || waited >= self.cfg.over_music_wait_s;
+        // Music is sometimes heard as speech over music, so such a run must also last.
+        let decided = if over_music {
+            waited >= self.cfg.over_music_wait_s && onset
+        } else {
+            true
+        };
         decided && can_change
     }
 }

@@ -1,0 +1,169 @@
+//! The command line on good and bad input: one clear line naming the file, exit code 2, no panic.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::fixture;
+
+fn holdguard(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_holdguard"))
+        .args(args)
+        .output()
+        .expect("binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("holdguard-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// A 16-bit mono WAV header for `frames` frames at `rate`, followed by that many zero frames.
+fn wav(rate: u32, frames: u32, format: u16) -> Vec<u8> {
+    let data = frames * 2;
+    let mut v = Vec::new();
+    v.extend(b"RIFF");
+    v.extend((36 + data).to_le_bytes());
+    v.extend(b"WAVEfmt ");
+    v.extend(16u32.to_le_bytes());
+    v.extend(format.to_le_bytes());
+    v.extend(1u16.to_le_bytes());
+    v.extend(rate.to_le_bytes());
+    v.extend((rate * 2).to_le_bytes());
+    v.extend(2u16.to_le_bytes());
+    v.extend(16u16.to_le_bytes());
+    v.extend(b"data");
+    v.extend(data.to_le_bytes());
+    v.extend(std::iter::repeat_n(0u8, data as usize));
+    v
+}
+
+fn assert_bad(path: &Path, what: &str) {
+    let p = path.to_str().unwrap();
+    let (code, stdout, stderr) = holdguard(&["analyze", p]);
+    assert_eq!(code, 2, "{what}: exit code; stderr: {stderr}");
+    assert!(stdout.is_empty(), "{what}: nothing on stdout");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{what}: one line, got {stderr:?}");
+    assert!(lines[0].contains(p), "{what}: names the file: {stderr:?}");
+    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+}
+
+#[test]
+fn bad_inputs_get_one_line_and_exit_2() {
+    assert_bad(&tmp("missing.wav"), "missing file");
+
+    let text = tmp("notes.wav");
+    std::fs::write(&text, "this is not audio\n".repeat(50)).unwrap();
+    assert_bad(&text, "not audio");
+
+    let truncated = tmp("truncated.wav");
+    std::fs::write(&truncated, &wav(16_000, 100, 1)[..20]).unwrap();
+    assert_bad(&truncated, "truncated header");
+
+    let empty = tmp("empty.wav");
+    std::fs::write(&empty, wav(16_000, 0, 1)).unwrap();
+    assert_bad(&empty, "zero samples");
+
+    let unsupported = tmp("mpeg-in-riff.wav");
+    std::fs::write(&unsupported, wav(16_000, 1000, 0x0050)).unwrap();
+    assert_bad(&unsupported, "unsupported codec");
+
+    for rate in [1, 4_000, 1_000_000] {
+        let absurd = tmp(&format!("rate-{rate}.wav"));
+        std::fs::write(&absurd, wav(rate, 1000, 1)).unwrap();
+        assert_bad(&absurd, "absurd sample rate");
+    }
+
+    let dir = tmp("a-folder.wav");
+    std::fs::create_dir_all(&dir).unwrap();
+    assert_bad(&dir, "a directory");
+}
+
+#[test]
+fn a_bad_microphone_file_is_named() {
+    let far = fixture("silent_hold_agent.far.flac");
+    let mic = tmp("no-such-mic.flac");
+    let (code, _, stderr) = holdguard(&[
+        "analyze",
+        far.to_str().unwrap(),
+        "--mic",
+        mic.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("no-such-mic.flac") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn eval_on_a_folder_without_labels_fails_clearly() {
+    let dir = tmp("empty-corpus");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, _, stderr) = holdguard(&["eval", dir.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no labelled calls"), "{stderr}");
+    let (code, _, stderr) = holdguard(&["eval", tmp("nowhere").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("nowhere"), "{stderr}");
+}
+
+#[test]
+fn analyze_json_has_the_scorer_shape() {
+    let far = fixture("hold_repeat_agent.far.flac");
+    let mic = fixture("hold_repeat_agent.mic.flac");
+    let (code, stdout, stderr) = holdguard(&[
+        "analyze",
+        far.to_str().unwrap(),
+        "--mic",
+        mic.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let muted = v["muted"].as_array().unwrap();
+    assert!(!muted.is_empty());
+    for m in muted {
+        let (a, b) = (m[0].as_f64().unwrap(), m[1].as_f64().unwrap());
+        assert!(a < b);
+    }
+    let intervals = v["intervals"].as_array().unwrap();
+    assert_eq!(intervals.len(), muted.len());
+    assert_eq!(intervals[0]["reason"], "hold_music");
+    assert!(v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "announcement_recognised"));
+}
+
+#[test]
+fn analyze_text_lists_intervals_with_reasons() {
+    let far = fixture("silent_hold_agent.far.flac");
+    let (code, stdout, _) = holdguard(&["analyze", far.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("muted intervals:") && stdout.contains("silent hold"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn gate_files_are_checked() {
+    let bad = tmp("bad-gate.toml");
+    std::fs::write(&bad, "hold_coverage_minimum = 0.9\n").unwrap();
+    let (code, _, stderr) = holdguard(&["eval", "tests/fixtures", "--gate", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("bad-gate.toml") && stderr.contains("hold_coverage_minimum"),
+        "{stderr}"
+    );
+}

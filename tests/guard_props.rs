@@ -1,0 +1,261 @@
+//! Property tests of the mute policy: manual commands always win, no flapping, well-formed
+//! intervals, determinism; plus the behaviours a user expects, on synthetic observations.
+
+use holdguard::dsp::classifier::{Class, Probs, N_CLASSES};
+use holdguard::guard::{Command, Event, Guard, GuardConfig, Input, Reason, Transition};
+use proptest::prelude::*;
+
+const HOP: f64 = 0.016;
+
+fn probs(c: Class) -> Probs {
+    let mut p = [0.02f32; N_CLASSES];
+    p[c.index()] = 1.0 - 0.02 * (N_CLASSES - 1) as f32;
+    Probs(p)
+}
+
+/// One hop of a synthetic far end: a class, whether the user speaks, and a print.
+#[derive(Clone, Copy, Debug)]
+struct Obs {
+    class: Class,
+    mic: bool,
+    print: u16,
+}
+
+fn input(i: usize, o: &Obs) -> Input {
+    Input {
+        t: (i + 1) as f64 * HOP,
+        probs: probs(o.class),
+        far_active: o.class != Class::Silence,
+        print: o.print,
+        mic_active: o.mic,
+    }
+}
+
+/// Runs a script of stretches (class, hops, mic) with commands at given hops.
+fn run(obs: &[Obs], commands: &[(usize, Command)]) -> (Vec<Transition>, Vec<Event>, Vec<bool>) {
+    let mut g = Guard::new(GuardConfig::default(), HOP);
+    let (mut trs, mut evs, mut muted) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, o) in obs.iter().enumerate() {
+        for (_, c) in commands.iter().filter(|(at, _)| *at == i) {
+            if let Some(tr) = g.command(*c, i as f64 * HOP) {
+                trs.push(tr);
+            }
+        }
+        if let Some(tr) = g.step(&input(i, o), |e| evs.push(e)) {
+            trs.push(tr);
+        }
+        muted.push(g.muted());
+    }
+    (trs, evs, muted)
+}
+
+fn class_strategy() -> impl Strategy<Value = Class> {
+    prop_oneof![
+        Just(Class::Silence),
+        Just(Class::Tone),
+        Just(Class::Music),
+        Just(Class::Speech),
+        Just(Class::SpeechOverMusic)
+    ]
+}
+
+/// Stretches of 1–400 hops of one class, with random mic activity and prints.
+fn script() -> impl Strategy<Value = Vec<Obs>> {
+    prop::collection::vec(
+        (class_strategy(), 1usize..400, any::<bool>(), any::<u16>()),
+        1..25,
+    )
+    .prop_map(|parts| {
+        let mut v = Vec::new();
+        for (class, n, mic, seed) in parts {
+            for k in 0..n {
+                v.push(Obs {
+                    class,
+                    mic,
+                    print: print_of(seed as usize * 1000 + k),
+                });
+            }
+        }
+        v
+    })
+}
+
+fn command_strategy() -> impl Strategy<Value = Command> {
+    prop_oneof![
+        Just(Command::Mute),
+        Just(Command::Unmute),
+        Just(Command::Toggle),
+        Just(Command::Pause),
+        Just(Command::Resume)
+    ]
+}
+
+fn is_manual(r: Reason) -> bool {
+    matches!(
+        r,
+        Reason::ManualMute | Reason::ManualUnmute | Reason::Paused | Reason::Resumed
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn manual_mute_and_pause_always_win(obs in script(), cmds in prop::collection::vec((0usize..6000, command_strategy()), 0..8)) {
+        let mut cmds = cmds;
+        cmds.sort_by_key(|c| c.0);
+        let (_, _, muted) = run(&obs, &cmds);
+        // After each command, until the next one, the output is what the command says.
+        let mut state: Option<bool> = None; // Some(true) = forced muted, Some(false) = forced open
+        let mut toggled_from: Option<bool> = None;
+        for (i, m) in muted.iter().enumerate() {
+            for (_, c) in cmds.iter().filter(|(at, _)| *at == i) {
+                state = match c {
+                    Command::Mute => Some(true),
+                    Command::Pause => Some(false),
+                    Command::Toggle => toggled_from.map(|was| !was).or(Some(!(if i > 0 { muted[i - 1] } else { false }))),
+                    _ => None,
+                };
+                toggled_from = None;
+            }
+            if let Some(forced) = state {
+                // Only mute and pause hold until the next command; toggle to "open" is an unmute,
+                // which a new hold may end.
+                let lasting = cmds.iter().rev().find(|(at, _)| *at <= i).map(|(_, c)| *c);
+                match lasting {
+                    Some(Command::Mute) | Some(Command::Pause) => prop_assert_eq!(*m, forced, "hop {}", i),
+                    Some(Command::Toggle) if forced => prop_assert!(*m, "toggle to muted, hop {}", i),
+                    _ => {}
+                }
+            }
+            toggled_from = Some(*m);
+        }
+    }
+
+    #[test]
+    fn automatic_changes_never_flap_faster_than_min_dwell(obs in script()) {
+        let (trs, _, _) = run(&obs, &[]);
+        let min = GuardConfig::default().min_dwell_s;
+        for w in trs.windows(2) {
+            prop_assert!(w[1].t - w[0].t >= min - 1e-9, "{:?}", w);
+        }
+    }
+
+    #[test]
+    fn transitions_alternate_and_carry_reasons(obs in script(), cmds in prop::collection::vec((0usize..6000, command_strategy()), 0..6)) {
+        let mut cmds = cmds;
+        cmds.sort_by_key(|c| c.0);
+        let (trs, _, muted) = run(&obs, &cmds);
+        let mut last = false;
+        let mut t = f64::NEG_INFINITY;
+        for tr in &trs {
+            prop_assert_ne!(tr.muted, last, "{:?}", trs);
+            prop_assert!(tr.t >= t);
+            if !is_manual(tr.reason) {
+                let expected = matches!(tr.reason, Reason::HoldMusic | Reason::SilentHold);
+                prop_assert_eq!(tr.muted, expected, "{:?}", tr);
+            }
+            last = tr.muted;
+            t = tr.t;
+        }
+        prop_assert_eq!(muted.last().copied().unwrap_or(false), last);
+    }
+
+    #[test]
+    fn deterministic(obs in script(), cmds in prop::collection::vec((0usize..6000, command_strategy()), 0..6)) {
+        let mut cmds = cmds;
+        cmds.sort_by_key(|c| c.0);
+        let a = run(&obs, &cmds);
+        let b = run(&obs, &cmds);
+        prop_assert_eq!(a.0, b.0);
+        prop_assert_eq!(a.1, b.1);
+    }
+}
+
+/// A well-mixed print for hop `i`, so unrelated stretches do not resemble each other.
+fn print_of(i: usize) -> u16 {
+    let mut z = (i as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) as u16
+}
+
+fn stretch(v: &mut Vec<Obs>, class: Class, secs: f64, mic: bool) {
+    let n = (secs / HOP).round() as usize;
+    let base = v.len();
+    v.extend((0..n).map(|k| Obs {
+        class,
+        mic,
+        print: print_of(base + k),
+    }));
+}
+
+#[test]
+fn music_mutes_within_two_seconds() {
+    let mut v = Vec::new();
+    stretch(&mut v, Class::Speech, 5.0, false);
+    stretch(&mut v, Class::Music, 5.0, false);
+    let (trs, _, _) = run(&v, &[]);
+    assert_eq!(trs[0].reason, Reason::HoldMusic);
+    assert!(trs[0].t - 5.0 < 2.0, "{:?}", trs);
+}
+
+#[test]
+fn conversation_pauses_do_not_mute_but_silent_hold_does() {
+    let mut v = Vec::new();
+    // Agent, 4 s thinking pause, agent, the user answering for 6 s while the agent listens.
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Silence, 4.0, false);
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Silence, 6.0, true);
+    stretch(&mut v, Class::Speech, 2.0, false);
+    let (trs, _, _) = run(&v, &[]);
+    assert!(trs.is_empty(), "{trs:?}");
+    // Then a silent hold: both sides quiet.
+    stretch(&mut v, Class::Silence, 20.0, false);
+    let (trs, _, _) = run(&v, &[]);
+    assert_eq!(trs.len(), 1);
+    assert_eq!(trs[0].reason, Reason::SilentHold);
+    let delay = GuardConfig::default().silent_hold_delay_s;
+    assert!((trs[0].t - (18.0 + delay)).abs() < 0.1, "{trs:?}");
+}
+
+#[test]
+fn agent_speech_reopens_and_a_repeat_does_not() {
+    let mut v = Vec::new();
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Music, 20.0, false);
+    // An announcement, after the greeting window.
+    let ann_start = v.len();
+    stretch(&mut v, Class::Speech, 3.0, false);
+    let announcement: Vec<Obs> = v[ann_start..].to_vec();
+    stretch(&mut v, Class::Music, 20.0, false);
+    // The same announcement again: same prints.
+    v.extend(announcement.iter().copied());
+    stretch(&mut v, Class::Music, 10.0, false);
+    let agent_at = v.len() as f64 * HOP;
+    stretch(&mut v, Class::Speech, 3.0, false);
+    let (trs, evs, _) = run(&v, &[]);
+    assert!(
+        evs.iter()
+            .any(|e| matches!(e, Event::AnnouncementRecognised { .. })),
+        "{evs:?}"
+    );
+    let reopenings: Vec<_> = trs.iter().filter(|t| !t.muted).collect();
+    // The first occurrence leaks (it is new audio); the repeat does not; the agent reopens.
+    assert_eq!(reopenings.len(), 2, "{trs:?}");
+    let last = reopenings.last().unwrap();
+    assert!(last.t - agent_at < 0.5 && last.t >= agent_at, "{trs:?}");
+}
+
+#[test]
+fn manual_unmute_lasts_until_the_next_hold() {
+    let mut v = Vec::new();
+    // Past the greeting window, so the speech is the agent's.
+    stretch(&mut v, Class::Music, 15.0, false);
+    stretch(&mut v, Class::Speech, 10.0, false);
+    stretch(&mut v, Class::Music, 10.0, false);
+    let (trs, _, muted) = run(&v, &[(300, Command::Unmute)]);
+    assert!(!muted[400], "unmuted by hand during the hold");
+    assert!(muted[v.len() - 1], "the next hold mutes again: {trs:?}");
+}
