@@ -142,6 +142,8 @@ const EPISODE_GAP_S: f64 = 15.0;
 /// A silent hold with no far-end speech for this long before it is the line before anyone
 /// answered (ringback, queue), not a pause in a conversation.
 const NO_CONVERSATION_S: f64 = 20.0;
+/// Seconds of live audio before a hold whose prints join the hold's memory.
+const LEAD_IN_S: f64 = 30.0;
 /// The user's voice this soon after far-end speech is an answer.
 const ANSWER_GAP_S: f64 = 3.0;
 /// A pause this short inside the user's talk keeps it the same turn.
@@ -190,6 +192,10 @@ pub struct Guard {
     last_far_speech: f64,
     last_mic: f64,
     store: PrintStore,
+    /// Prints of the last [`LEAD_IN_S`] while live: the loop's first announcement often plays just
+    /// before the guard is sure it is a hold, and its repeat must still be recognised. Kept only
+    /// when no conversation took place in that time.
+    lead_in: std::collections::VecDeque<(u16, bool)>,
     recent: [(u16, bool); MAX_QUERY],
     recent_pos: usize,
     /// Far-end speech judged not to be the agent, and when it was last heard.
@@ -222,6 +228,7 @@ impl Guard {
             last_far_speech: f64::NEG_INFINITY,
             last_mic: f64::NEG_INFINITY,
             store: PrintStore::new(memory),
+            lead_in: std::collections::VecDeque::with_capacity((LEAD_IN_S / hop_s) as usize + 1),
             recent: [(0, false); MAX_QUERY],
             recent_pos: 0,
             held_until: None,
@@ -316,6 +323,12 @@ impl Guard {
             && self.music_sum / self.music.len() as f32 >= self.cfg.music_share;
         let can_change = t - self.last_auto_change >= self.cfg.min_dwell_s;
 
+        if matches!(self.auto, Auto::Live) {
+            if self.lead_in.len() as f64 * self.hop_s >= LEAD_IN_S {
+                self.lead_in.pop_front();
+            }
+            self.lead_in.push_back((x.print, speechy));
+        }
         let next = match self.auto {
             Auto::Live if music_ready && can_change => Some((
                 Auto::Hold {
@@ -359,6 +372,14 @@ impl Guard {
         self.cand = None;
         match state {
             Auto::Hold { reason: r, .. } => {
+                // Only when nobody was talking with the far end: a live agent's words are not a
+                // recording, and must not be taken for one if they ever sound alike.
+                let conversation = t - self.last_mic < LEAD_IN_S;
+                for (p, a) in self.lead_in.drain(..) {
+                    if !conversation {
+                        self.store.push(p, a);
+                    }
+                }
                 if self.manual == Some(Manual::Unmute) {
                     // A manual unmute lasts until the next hold begins.
                     self.manual = None;
