@@ -34,10 +34,23 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Muted intervals, closed at the end of the recording if still open.
+    /// Muted intervals, closed at the end of the recording if still open. A silent hold that
+    /// turned into music is reported as a music hold.
     pub fn intervals(&self) -> Vec<Interval> {
         let mut out = Vec::new();
         let mut open: Option<(f64, Reason)> = None;
+        let became_music = |a: f64, b: f64| {
+            self.events
+                .iter()
+                .any(|e| matches!(e, Event::HoldMusicStarted { t } if *t >= a && *t <= b))
+        };
+        let reason = |s: f64, e: f64, r: Reason| {
+            if r == Reason::SilentHold && became_music(s, e) {
+                Reason::HoldMusic
+            } else {
+                r
+            }
+        };
         for tr in &self.transitions {
             match (tr.muted, open) {
                 (true, None) => open = Some((tr.t, tr.reason)),
@@ -45,7 +58,7 @@ impl Analysis {
                     out.push(Interval {
                         start: s,
                         end: tr.t,
-                        reason: r,
+                        reason: reason(s, tr.t, r),
                     });
                     open = None;
                 }
@@ -57,7 +70,7 @@ impl Analysis {
                 out.push(Interval {
                     start: s,
                     end: self.duration,
-                    reason: r,
+                    reason: reason(s, self.duration, r),
                 });
             }
         }

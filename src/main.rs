@@ -249,6 +249,7 @@ fn analysis_text(far: &std::path::Path, a: &Analysis) -> String {
         .collect();
     for e in &a.events {
         match *e {
+            Event::HoldMusicStarted { t } => lines.push((t, "hold music begins".into())),
             Event::EntryAnnouncement { t } => lines.push((
                 t,
                 "speech at the start of the hold kept muted (queue greeting)".into(),

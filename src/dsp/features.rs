@@ -488,7 +488,7 @@ impl FeatureExtractor {
         }
     }
 
-    /// Counts hops in which at most two narrow lines (±2 bins) hold 90 % of the band energy at the
+    /// Counts hops in which at most two narrow lines (±2 bins) hold 95 % of the band energy at the
     /// same frequencies as in the hop before.
     fn track_tone(&mut self, active: bool, total: f32) {
         let band = &self.power[BAND_LO..=BAND_HI];
@@ -502,7 +502,7 @@ impl FeatureExtractor {
         };
         let (a, b) = if k1 < k2 { (k1, k2) } else { (k2, k1) };
         let steady = a.abs_diff(self.tone_bins.0) <= 1 && b.abs_diff(self.tone_bins.1) <= 1;
-        self.tone_run = if active && share > 0.9 {
+        self.tone_run = if active && share > 0.95 {
             if steady {
                 self.tone_run.saturating_add(1)
             } else {

@@ -86,6 +86,8 @@ pub enum Event {
     EntryAnnouncement { t: f64 },
     /// Far-end speech recognised as a repeat of something heard during this hold.
     AnnouncementRecognised { t: f64, ber: f32 },
+    /// A silent hold turned into a music hold (the interval's reason becomes hold music).
+    HoldMusicStarted { t: f64 },
 }
 
 /// A change of the output.
@@ -361,6 +363,7 @@ impl Guard {
                     };
                     self.episode = Some(t);
                     self.greeting_expected = true;
+                    event(Event::HoldMusicStarted { t });
                 }
                 self.judge_speech(x, t, far_speech, can_change, &mut event)
                     .then_some((Auto::Live, Reason::AgentSpeech))
