@@ -31,6 +31,8 @@ pub const BAND_LO: usize = 19;
 pub const BAND_HI: usize = 218;
 /// Half-width of the smoothing that separates the spectral envelope from the fine structure (bins).
 const ENV_HALF: usize = 4;
+/// Inactive hops that make a gap between two sounds (about 100 ms).
+const GAP_HOPS: u32 = 6;
 /// Hops between the frames compared for fine-structure stability (32 ms).
 const FS_LAG: usize = 2;
 /// Level reported for digital silence (dBFS).
@@ -42,7 +44,7 @@ pub const LONG: usize = 62;
 pub const SHORT: usize = 16;
 
 /// Number of values in [`Features::vector`].
-pub const N_FEATURES: usize = 19;
+pub const N_FEATURES: usize = 20;
 
 /// Names of the model inputs, in [`Features::vector`] order (for dumps and the trainer).
 pub const FEATURE_NAMES: [&str; N_FEATURES] = [
@@ -65,6 +67,7 @@ pub const FEATURE_NAMES: [&str; N_FEATURES] = [
     "stability",
     "s_stability",
     "l_stability",
+    "level_rise",
 ];
 
 /// What the analyser measured for one hop.
@@ -90,6 +93,9 @@ pub struct Features {
     /// Mean stability over the active hops of the short and long contexts.
     pub s_stability: f32,
     pub l_stability: f32,
+    /// Mean level of the last quarter second over that of the last second (dB): a voice
+    /// joining the music raises it, a ducked bed under an announcement much less.
+    pub level_rise: f32,
     /// Context measures (see module docs).
     pub l_level_std: f32,
     pub l_low_energy: f32,
@@ -133,6 +139,7 @@ impl Features {
             self.stability * 2.0,
             self.s_stability * 2.0,
             self.l_stability * 2.0,
+            self.level_rise / 10.0,
         ]
     }
 }
@@ -246,6 +253,7 @@ pub struct FeatureExtractor {
     centroid: Ring,
     stab: Ring,
     stab_active: Ring,
+    quiet_run: u32,
     /// Masked fine structure of the last `FS_LAG + 1` frames (ring).
     fine: Vec<Vec<f32>>,
     fine_pos: usize,
@@ -296,6 +304,7 @@ impl FeatureExtractor {
             centroid: Ring::new(LONG),
             stab: Ring::new(LONG),
             stab_active: Ring::new(LONG),
+            quiet_run: 0,
             fine: vec![vec![0.0; BAND_HI - BAND_LO + 1]; FS_LAG + 1],
             fine_pos: 0,
             tone_bins: (0, 0),
@@ -445,6 +454,16 @@ impl FeatureExtractor {
         let stability = if active { self.fine_structure() } else { 0.0 };
         self.track_tone(active, total);
         self.stab.push(stability);
+        // A gap of silence ends a sound: what follows (an agent after the music stopped) is judged
+        // on its own, not averaged with the notes before the gap.
+        self.quiet_run = if active {
+            0
+        } else {
+            self.quiet_run.saturating_add(1)
+        };
+        if self.quiet_run == GAP_HOPS {
+            self.stab_active.buf.iter_mut().for_each(|a| *a = 0.0);
+        }
         self.stab_active.push(active as u8 as f32);
 
         self.level.push(level_db.max(-80.0));
@@ -482,6 +501,11 @@ impl FeatureExtractor {
             stability,
             s_stability: active_mean(&self.stab, &self.stab_active, SHORT),
             l_stability: active_mean(&self.stab, &self.stab_active, LONG),
+            level_rise: {
+                let short = self.level_lin.mean(SHORT);
+                let long = self.level_lin.mean(LONG);
+                (10.0 * ((short + 1e-10) / (long + 1e-10)).log10()).clamp(-20.0, 20.0)
+            },
             tone_run: self.tone_run,
             print: self.fp.print(&self.power),
             active,

@@ -301,8 +301,9 @@ impl Guard {
         self.music[self.music_pos] = music_now;
         self.music_pos = (self.music_pos + 1) % self.music.len();
         self.music_fast += 0.1 * (x.probs.get(Class::Music) - self.music_fast);
-        // Only speech is remembered as evidence of a repeat: the music loop repeats too, and an agent
-        // talking over it must not be mistaken for a recording.
+        // Only speech is asked about: the music loop repeats too, and an agent talking over it must
+        // not be mistaken for a recording. The memory keeps every sounding hop, so a recording
+        // whose first words were not yet heard as speech still matches its repeat.
         self.recent[self.recent_pos] = (x.print, speechy);
         self.recent_pos = (self.recent_pos + 1) % MAX_QUERY;
 
@@ -329,7 +330,7 @@ impl Guard {
             if self.lead_in.len() as f64 * self.hop_s >= LEAD_IN_S {
                 self.lead_in.pop_front();
             }
-            self.lead_in.push_back((x.print, speechy));
+            self.lead_in.push_back((x.print, x.far_active));
         }
         let next = match self.auto {
             Auto::Live if music_ready && can_change => Some((
@@ -354,7 +355,7 @@ impl Guard {
             }
             Auto::Live => None,
             Auto::Hold { reason, .. } => {
-                self.store.push(x.print, speechy);
+                self.store.push(x.print, x.far_active);
                 if reason == Reason::SilentHold && music_ready {
                     // Music after a silent stretch: the queue starts now, and so does its greeting.
                     self.auto = Auto::Hold {
