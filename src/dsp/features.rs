@@ -200,20 +200,28 @@ pub fn fast_ln(x: f32) -> f32 {
     e as f32 * std::f32::consts::LN_2 + ln_m
 }
 
-/// Index of the largest value, skipping ±4 around `skip`.
-fn argmax(v: &[f32], skip: Option<usize>) -> usize {
-    let mut best = 0;
-    let mut best_v = f32::MIN;
+/// Index and value of the largest element.
+fn argmax(v: &[f32]) -> (usize, f32) {
+    let mut best = (0, f32::MIN);
     for (i, &x) in v.iter().enumerate() {
-        if skip.is_some_and(|s| i.abs_diff(s) <= 4) {
-            continue;
-        }
-        if x > best_v {
-            best_v = x;
-            best = i;
+        if x > best.1 {
+            best = (i, x);
         }
     }
     best
+}
+
+/// Index of the largest element outside ±4 of `skip`.
+fn argmax_except(v: &[f32], skip: usize) -> usize {
+    let lo = skip.saturating_sub(4);
+    let hi = (skip + 5).min(v.len());
+    let (a, av) = argmax(&v[..lo]);
+    let (b, bv) = argmax(&v[hi..]);
+    if av >= bv {
+        a
+    } else {
+        hi + b
+    }
 }
 
 fn active_mean(v: &Ring, active: &Ring, n: usize) -> f32 {
@@ -517,8 +525,8 @@ impl FeatureExtractor {
     fn track_tone(&mut self, active: bool, total: f32) {
         let band = &self.power[BAND_LO..=BAND_HI];
         let line = |k: usize| self.power[k - 2..=k + 2].iter().sum::<f32>();
-        let k1 = BAND_LO + argmax(band, None);
-        let k2 = BAND_LO + argmax(band, Some(k1 - BAND_LO));
+        let k1 = BAND_LO + argmax(band).0;
+        let k2 = BAND_LO + argmax_except(band, k1 - BAND_LO);
         let share = if total > 0.0 {
             (line(k1) + if k2.abs_diff(k1) > 4 { line(k2) } else { 0.0 }) / total
         } else {

@@ -29,8 +29,8 @@ impl StreamResampler {
                 skip: 0,
             };
         }
-        // About 20 ms of input per chunk keeps latency low enough for live use.
-        let chunk = (rate_in as usize / 50).max(64);
+        // About 40 ms of input per chunk: efficient FFT sizes, and latency low enough for live use.
+        let chunk = (rate_in as usize / 25).max(64);
         let fft = Fft::<f32>::new_custom(
             rate_in as usize,
             rate_out as usize,
