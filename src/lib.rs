@@ -6,9 +6,12 @@
 //! the engine on a labelled corpus.
 
 pub mod analyze;
+pub mod audio;
+pub mod config;
 pub mod dsp;
 pub mod engine;
 pub mod eval;
 pub mod guard;
+pub mod journal;
 pub mod source;
 pub mod train;

@@ -55,6 +55,27 @@ enum Cmd {
         #[arg(long, default_value_t = 10.0)]
         miss_after: f64,
     },
+    /// Show the muted intervals of past calls, grouped by call, with totals.
+    Log {
+        /// Only intervals that end on or after this date (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<String>,
+        /// Print JSON.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print CSV (one row per interval).
+        #[arg(long)]
+        csv: bool,
+        /// Journal file (default: the platform data folder).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+    },
+    /// Show the settings in force, where they are read from, and any problem with them.
+    Config {
+        /// Settings file (default: the platform config folder).
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
     /// Refit the classifier on a labelled corpus and print the new src/dsp/model.rs.
     #[command(hide = true)]
     Train {
@@ -140,6 +161,55 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Log {
+            since,
+            json,
+            csv,
+            journal,
+        } => {
+            let path = journal
+                .or_else(holdguard::journal::default_path)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("no home folder to find the journal in; pass --journal FILE")
+                })?;
+            let since =
+                match since {
+                    Some(s) => Some(holdguard::journal::parse_date(&s).ok_or_else(|| {
+                        anyhow::anyhow!("--since {s}: not a date; use YYYY-MM-DD")
+                    })?),
+                    None => None,
+                };
+            let contents = holdguard::journal::read(&path)?;
+            for w in &contents.warnings {
+                eprintln!("holdguard: {}: {w}", path.display());
+            }
+            let kept: Vec<_> = contents
+                .intervals
+                .into_iter()
+                .filter(|i| since.is_none_or(|s| i.end >= s))
+                .collect();
+            print!("{}", log_report(&path, &kept, json, csv)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Config { file } => {
+            let path = file
+                .or_else(holdguard::config::default_path)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("no home folder to find the settings in; pass --file FILE")
+                })?;
+            let (cfg, warnings) = holdguard::config::load(&path)?;
+            for w in &warnings {
+                eprintln!("holdguard: {w}");
+            }
+            let exists = if path.exists() {
+                ""
+            } else {
+                " (not there: defaults in force)"
+            };
+            println!("# {}{exists}", path.display());
+            print!("{}", toml::to_string_pretty(&cfg)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Train {
             dir,
             dump: Some(csv),
@@ -153,6 +223,99 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn hms(secs: f64) -> String {
+    let s = secs.round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+fn log_report(
+    path: &std::path::Path,
+    intervals: &[holdguard::journal::Interval],
+    json: bool,
+    csv: bool,
+) -> anyhow::Result<String> {
+    use holdguard::journal::{by_call, format_utc};
+    use std::fmt::Write;
+    let calls = by_call(intervals);
+    let hold = |v: &[&holdguard::journal::Interval]| {
+        v.iter()
+            .filter(|i| i.is_hold())
+            .map(|i| i.duration())
+            .sum::<f64>()
+    };
+    let muted = |v: &[&holdguard::journal::Interval]| v.iter().map(|i| i.duration()).sum::<f64>();
+    let all: Vec<&holdguard::journal::Interval> = intervals.iter().collect();
+    let mut s = String::new();
+    if csv {
+        writeln!(s, "call,start_utc,end_utc,duration_s,reason,closed_by")?;
+        for i in intervals {
+            writeln!(
+                s,
+                "{},{},{},{:.1},{},{}",
+                i.call,
+                format_utc(i.start),
+                format_utc(i.end),
+                i.duration(),
+                i.reason,
+                i.closed_by.replace(',', ";")
+            )?;
+        }
+    } else if json {
+        let v = serde_json::json!({
+            "calls": calls.iter().map(|(c, v)| serde_json::json!({
+                "call": c,
+                "on_hold_s": (hold(v) * 10.0).round() / 10.0,
+                "muted_s": (muted(v) * 10.0).round() / 10.0,
+                "intervals": v,
+            })).collect::<Vec<_>>(),
+            "total": {
+                "calls": calls.len(),
+                "on_hold_s": (hold(&all) * 10.0).round() / 10.0,
+                "muted_s": (muted(&all) * 10.0).round() / 10.0,
+            },
+        });
+        writeln!(s, "{}", serde_json::to_string_pretty(&v)?)?;
+    } else if calls.is_empty() {
+        writeln!(s, "No muted intervals in {}.", path.display())?;
+    } else {
+        for (call, v) in &calls {
+            writeln!(
+                s,
+                "call {} ({call}): on hold {}, muted {} in {} interval{}",
+                format_utc(v[0].start),
+                hms(hold(v)),
+                hms(muted(v)),
+                v.len(),
+                if v.len() == 1 { "" } else { "s" }
+            )?;
+            for i in v {
+                writeln!(
+                    s,
+                    "  {} – {}  {:>7}  {} (until {})",
+                    &format_utc(i.start)[11..],
+                    &format_utc(i.end)[11..],
+                    hms(i.duration()),
+                    i.reason.replace('_', " "),
+                    i.closed_by.replace('_', " ")
+                )?;
+            }
+        }
+        writeln!(
+            s,
+            "total: {} call{}, on hold {}, microphone muted {}",
+            calls.len(),
+            if calls.len() == 1 { "" } else { "s" },
+            hms(hold(&all)),
+            hms(muted(&all))
+        )?;
+    }
+    Ok(s)
 }
 
 fn analysis_json(a: &Analysis) -> serde_json::Value {

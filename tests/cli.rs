@@ -167,3 +167,65 @@ fn gate_files_are_checked() {
         "{stderr}"
     );
 }
+
+#[test]
+fn log_groups_by_call_filters_and_exports() {
+    let journal = tmp("journal.jsonl");
+    std::fs::write(
+        &journal,
+        concat!(
+            "{\"type\":\"open\",\"call\":\"a\",\"start\":1795824000.0,\"reason\":\"hold_music\"}\n",
+            "{\"type\":\"close\",\"call\":\"a\",\"start\":1795824000.0,\"end\":1795824600.0,\"reason\":\"hold_music\",\"closed_by\":\"agent_speech\"}\n",
+            "not json at all\n",
+            "{\"type\":\"close\",\"call\":\"a\",\"start\":1795825000.0,\"end\":1795825060.0,\"reason\":\"manual_mute\",\"closed_by\":\"manual_unmute\"}\n",
+            "{\"type\":\"close\",\"call\":\"b\",\"start\":1795910400.0,\"end\":1795910520.0,\"reason\":\"silent_hold\",\"closed_by\":\"agent_speech\"}\n",
+        ),
+    )
+    .unwrap();
+    let j = journal.to_str().unwrap();
+    let (code, out, err) = holdguard(&["log", "--journal", j]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("line 3"), "corrupt line reported: {err}");
+    assert!(
+        out.contains("on hold 10:00, muted 11:00 in 2 intervals"),
+        "{out}"
+    );
+    assert!(
+        out.contains("total: 2 calls, on hold 12:00, microphone muted 13:00"),
+        "{out}"
+    );
+    let (_, out, _) = holdguard(&["log", "--journal", j, "--since", "2026-11-29"]);
+    assert!(
+        out.contains("total: 1 call,") && !out.contains("(a)"),
+        "{out}"
+    );
+    let (_, out, _) = holdguard(&["log", "--journal", j, "--csv"]);
+    assert_eq!(out.lines().count(), 4, "{out}");
+    assert!(out.starts_with("call,start_utc,end_utc,duration_s,reason,closed_by\na,2026-11-28 00:00:00,2026-11-28 00:10:00,600.0,hold_music,agent_speech"), "{out}");
+    let (_, out, _) = holdguard(&["log", "--journal", j, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["total"]["muted_s"], 780.0);
+    let (code, _, err) = holdguard(&["log", "--journal", j, "--since", "28/11/2026"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+}
+
+#[test]
+fn config_names_bad_settings_and_keeps_the_rest() {
+    let file = tmp("settings.toml");
+    std::fs::write(
+        &file,
+        "alert = false\nvolume = 11\n[guard]\nsilent_hold_delay_s = \"soon\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = holdguard(&["config", "--file", file.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("`volume`") && err.contains("`guard.silent_hold_delay_s`"),
+        "{err}"
+    );
+    assert!(
+        out.contains("alert = false") && out.contains("silent_hold_delay_s = 5.0"),
+        "{out}"
+    );
+}

@@ -1,0 +1,8 @@
+//! Real-time audio: the only code that runs inside sound-card callbacks.
+//!
+//! Callbacks only move samples through lock-free ring buffers and read atomics: they never
+//! allocate, lock, log or touch files (`tests/realtime.rs` proves the processing path allocates
+//! nothing). Everything that thinks — the engine — runs on its own thread.
+
+pub mod gate;
+pub mod pipe;

@@ -1,0 +1,386 @@
+//! The journal: a durable log of muted intervals, never of audio.
+//!
+//! Append-only JSON Lines in the platform data directory (`~/.local/share/holdguard/journal.jsonl`
+//! on Linux), created with mode 0600. A line is written, flushed and fsynced when an interval
+//! opens and another when it closes, so a crash loses nothing that was decided. While an interval
+//! is open the guard also rewrites a small heartbeat file; on the next start an interval that was
+//! never closed is closed at the last heartbeat with the reason "ended unexpectedly". A line that
+//! cannot be parsed (a torn write, a hand edit) is skipped with a warning, never fatal.
+
+mod time;
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use time::{format_utc, parse_date};
+
+/// Why a muted interval ended.
+pub const ENDED_UNEXPECTEDLY: &str = "ended unexpectedly";
+
+/// One line of the journal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    /// A muted interval began (`start` in seconds since the Unix epoch).
+    Open {
+        call: String,
+        start: f64,
+        reason: String,
+    },
+    /// It ended.
+    Close {
+        call: String,
+        start: f64,
+        end: f64,
+        reason: String,
+        closed_by: String,
+    },
+}
+
+/// A muted interval read back from the journal.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Interval {
+    pub call: String,
+    pub start: f64,
+    pub end: f64,
+    pub reason: String,
+    pub closed_by: String,
+}
+
+impl Interval {
+    /// Seconds muted.
+    pub fn duration(&self) -> f64 {
+        (self.end - self.start).max(0.0)
+    }
+    /// Whether this interval is the guard muting a hold (not the user muting by hand).
+    pub fn is_hold(&self) -> bool {
+        matches!(self.reason.as_str(), "hold_music" | "silent_hold")
+    }
+}
+
+/// Errors of the journal; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("{path}: {what}: {source}")]
+    Io {
+        path: PathBuf,
+        what: &'static str,
+        source: std::io::Error,
+    },
+}
+
+fn io<'a>(path: &'a Path, what: &'static str) -> impl FnOnce(std::io::Error) -> JournalError + 'a {
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        what,
+        source,
+    }
+}
+
+/// Where the journal lives unless told otherwise.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "holdguard").map(|d| d.data_dir().join("journal.jsonl"))
+}
+
+/// Everything in a journal file, and what could not be read.
+#[derive(Debug, Default)]
+pub struct Contents {
+    /// Closed intervals, in file order.
+    pub intervals: Vec<Interval>,
+    /// Intervals opened and never closed.
+    pub unclosed: Vec<(String, f64, String)>,
+    /// One line per skipped line: "line N: why".
+    pub warnings: Vec<String>,
+}
+
+/// Reads a journal. A missing file is an empty journal.
+pub fn read(path: &Path) -> Result<Contents, JournalError> {
+    let mut c = Contents::default();
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(c),
+        Err(e) => return Err(io(path, "cannot read the journal")(e)),
+    };
+    for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
+        let line = line.map_err(io(path, "cannot read the journal"))?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Record>(&line) {
+            Ok(Record::Open {
+                call,
+                start,
+                reason,
+            }) => c.unclosed.push((call, start, reason)),
+            Ok(Record::Close {
+                call,
+                start,
+                end,
+                reason,
+                closed_by,
+            }) => {
+                c.unclosed
+                    .retain(|(oc, os, _)| !(oc == &call && (os - start).abs() < 1e-6));
+                c.intervals.push(Interval {
+                    call,
+                    start,
+                    end,
+                    reason,
+                    closed_by,
+                });
+            }
+            Err(e) => c.warnings.push(format!(
+                "line {}: skipped, not a journal record ({e})",
+                i + 1
+            )),
+        }
+    }
+    Ok(c)
+}
+
+/// The open journal of a running guard.
+pub struct Journal {
+    path: PathBuf,
+    heartbeat: PathBuf,
+    file: File,
+    open: Option<(String, f64, String)>,
+}
+
+impl Journal {
+    /// Opens (creating with mode 0600) the journal at `path`, and closes any interval a previous
+    /// run left open at its last heartbeat. Returns the journal and the intervals it recovered.
+    pub fn open(path: &Path) -> Result<(Self, Vec<Interval>), JournalError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the journal folder"))?;
+        }
+        let contents = read(path)?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options
+            .open(path)
+            .map_err(io(path, "cannot open the journal"))?;
+        let heartbeat = path.with_extension("heartbeat");
+        let mut j = Self {
+            path: path.to_path_buf(),
+            heartbeat,
+            file,
+            open: None,
+        };
+        let last_beat = j.last_heartbeat();
+        let mut recovered = Vec::new();
+        for (call, start, reason) in contents.unclosed {
+            let end = last_beat.filter(|b| *b >= start).unwrap_or(start);
+            j.write(&Record::Close {
+                call: call.clone(),
+                start,
+                end,
+                reason: reason.clone(),
+                closed_by: ENDED_UNEXPECTEDLY.into(),
+            })?;
+            recovered.push(Interval {
+                call,
+                start,
+                end,
+                reason,
+                closed_by: ENDED_UNEXPECTEDLY.into(),
+            });
+        }
+        Ok((j, recovered))
+    }
+
+    /// Path of the journal file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records that the microphone was muted at `start` (Unix seconds). An interval still open is
+    /// closed first at the same instant.
+    pub fn open_interval(
+        &mut self,
+        call: &str,
+        start: f64,
+        reason: &str,
+    ) -> Result<(), JournalError> {
+        if self.open.is_some() {
+            self.close_interval(start, reason)?;
+        }
+        self.write(&Record::Open {
+            call: call.into(),
+            start,
+            reason: reason.into(),
+        })?;
+        self.open = Some((call.into(), start, reason.into()));
+        self.beat(start)
+    }
+
+    /// Records that the open interval ended at `end`, and why. Does nothing when none is open.
+    pub fn close_interval(&mut self, end: f64, closed_by: &str) -> Result<(), JournalError> {
+        let Some((call, start, reason)) = self.open.take() else {
+            return Ok(());
+        };
+        self.write(&Record::Close {
+            call,
+            start,
+            end: end.max(start),
+            reason,
+            closed_by: closed_by.into(),
+        })
+    }
+
+    /// Whether an interval is open.
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// Notes that the guard is alive at `now` while an interval is open (call every few seconds).
+    pub fn heartbeat(&mut self, now: f64) -> Result<(), JournalError> {
+        if self.open.is_some() {
+            self.beat(now)?;
+        }
+        Ok(())
+    }
+
+    fn beat(&self, now: f64) -> Result<(), JournalError> {
+        // Written to a temporary file and renamed, so a crash mid-write leaves the previous beat.
+        let tmp = self.heartbeat.with_extension("heartbeat.tmp");
+        let mut f = File::create(&tmp).map_err(io(&tmp, "cannot write the heartbeat"))?;
+        f.write_all(format!("{now}\n").as_bytes())
+            .map_err(io(&tmp, "cannot write the heartbeat"))?;
+        f.sync_all()
+            .map_err(io(&tmp, "cannot write the heartbeat"))?;
+        std::fs::rename(&tmp, &self.heartbeat)
+            .map_err(io(&self.heartbeat, "cannot write the heartbeat"))
+    }
+
+    fn last_heartbeat(&self) -> Option<f64> {
+        std::fs::read_to_string(&self.heartbeat)
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    fn write(&mut self, r: &Record) -> Result<(), JournalError> {
+        let mut line = serde_json::to_vec(r).expect("records serialise");
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .map_err(io(&self.path, "cannot append to the journal"))?;
+        self.file
+            .flush()
+            .map_err(io(&self.path, "cannot append to the journal"))?;
+        self.file
+            .sync_data()
+            .map_err(io(&self.path, "cannot sync the journal"))
+    }
+}
+
+/// Intervals grouped by call, in the order calls first appear.
+pub fn by_call(intervals: &[Interval]) -> Vec<(String, Vec<&Interval>)> {
+    let mut out: Vec<(String, Vec<&Interval>)> = Vec::new();
+    for iv in intervals {
+        match out.iter_mut().find(|(c, _)| c == &iv.call) {
+            Some((_, v)) => v.push(iv),
+            None => out.push((iv.call.clone(), vec![iv])),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmpdir(name: &str) -> PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("holdguard-journal-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn intervals_round_trip_and_file_is_private() {
+        let path = tmpdir("rt").join("journal.jsonl");
+        let (mut j, recovered) = Journal::open(&path).unwrap();
+        assert!(recovered.is_empty());
+        j.open_interval("call-1", 100.0, "hold_music").unwrap();
+        j.close_interval(160.5, "agent_speech").unwrap();
+        j.open_interval("call-1", 200.0, "manual_mute").unwrap();
+        j.close_interval(210.0, "manual_unmute").unwrap();
+        let c = read(&path).unwrap();
+        assert_eq!(c.intervals.len(), 2);
+        assert_eq!(c.intervals[0].duration(), 60.5);
+        assert!(c.intervals[0].is_hold() && !c.intervals[1].is_hold());
+        assert!(c.unclosed.is_empty() && c.warnings.is_empty());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+    }
+
+    #[test]
+    fn an_interval_left_open_is_closed_at_the_last_heartbeat() {
+        let path = tmpdir("crash").join("journal.jsonl");
+        {
+            let (mut j, _) = Journal::open(&path).unwrap();
+            j.open_interval("call-2", 1000.0, "silent_hold").unwrap();
+            j.heartbeat(1042.0).unwrap();
+            // Dropped without closing: as after kill -9.
+        }
+        let (_, recovered) = Journal::open(&path).unwrap();
+        assert_eq!(recovered.len(), 1);
+        assert_eq!((recovered[0].start, recovered[0].end), (1000.0, 1042.0));
+        assert_eq!(recovered[0].closed_by, ENDED_UNEXPECTEDLY);
+        // Recovered once, not again on the next start.
+        let (_, again) = Journal::open(&path).unwrap();
+        assert!(again.is_empty());
+        assert_eq!(read(&path).unwrap().intervals.len(), 1);
+    }
+
+    #[test]
+    fn corrupt_lines_are_skipped_with_a_warning() {
+        let path = tmpdir("corrupt").join("journal.jsonl");
+        let (mut j, _) = Journal::open(&path).unwrap();
+        j.open_interval("c", 1.0, "hold_music").unwrap();
+        j.close_interval(2.0, "agent_speech").unwrap();
+        drop(j);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"type\":\"open\",\"call\":\"c\",\"sta\n\xff\xfe garbage\n")
+            .unwrap();
+        drop(f);
+        let (mut j, _) = Journal::open(&path).unwrap();
+        j.open_interval("c", 3.0, "hold_music").unwrap();
+        j.close_interval(4.0, "agent_speech").unwrap();
+        let c = read(&path).unwrap();
+        assert_eq!(c.intervals.len(), 2, "{c:?}");
+        assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
+        assert!(c.warnings[0].starts_with("line 3:"), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn grouping_keeps_call_order() {
+        let iv = |call: &str, s: f64| Interval {
+            call: call.into(),
+            start: s,
+            end: s + 1.0,
+            reason: "hold_music".into(),
+            closed_by: "agent_speech".into(),
+        };
+        let all = [iv("b", 1.0), iv("a", 2.0), iv("b", 3.0)];
+        let g = by_call(&all);
+        assert_eq!(g.len(), 2);
+        assert_eq!((g[0].0.as_str(), g[0].1.len()), ("b", 2));
+    }
+}
