@@ -13,5 +13,7 @@ pub mod engine;
 pub mod eval;
 pub mod guard;
 pub mod journal;
+#[cfg(unix)]
+pub mod live;
 pub mod source;
 pub mod train;

@@ -55,6 +55,31 @@ enum Cmd {
         #[arg(long, default_value_t = 10.0)]
         miss_after: f64,
     },
+    /// Guard the microphone live: pass it through the virtual microphone "Hold Guard Microphone",
+    /// muted while the call is on hold. Ctrl-C stops.
+    Run {
+        /// Microphone to guard (an id from `holdguard devices`; default: the default input).
+        #[arg(long)]
+        mic: Option<String>,
+        /// Far end to listen to (default: what plays to the default output).
+        #[arg(long)]
+        far: Option<String>,
+        /// Existing output device to play the guarded microphone into, instead of creating the
+        /// virtual microphone (a virtual cable on Windows, BlackHole on macOS).
+        #[arg(long)]
+        out: Option<String>,
+        /// Journal file (default: the platform data folder).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Settings file (default: the platform config folder).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Stop after this many seconds.
+        #[arg(long, hide = true)]
+        seconds: Option<f64>,
+    },
+    /// List the audio devices `run` can use.
+    Devices,
     /// Show the muted intervals of past calls, grouped by call, with totals.
     Log {
         /// Only intervals that end on or after this date (YYYY-MM-DD, UTC).
@@ -158,6 +183,49 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
                 eprintln!("gate: passed");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Run {
+            mic,
+            far,
+            out,
+            journal,
+            config,
+            seconds,
+        } => {
+            let (guard, mic, far, out) = match config.or_else(holdguard::config::default_path) {
+                Some(p) => {
+                    let (c, warnings) = holdguard::config::load(&p)?;
+                    for w in &warnings {
+                        eprintln!("holdguard: {w}");
+                    }
+                    let pick = |flag: Option<String>, saved: String| {
+                        flag.or((!saved.is_empty()).then_some(saved))
+                    };
+                    let d = c.devices;
+                    (
+                        c.guard,
+                        pick(mic, d.mic),
+                        pick(far, d.far),
+                        pick(out, d.out),
+                    )
+                }
+                None => (GuardConfig::default(), mic, far, out),
+            };
+            holdguard::live::run(holdguard::live::RunOptions {
+                mic,
+                far,
+                out,
+                journal,
+                guard,
+                duration: seconds.map(std::time::Duration::from_secs_f64),
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Devices => {
+            for line in holdguard::live::list_devices()? {
+                println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -6,3 +6,5 @@
 
 pub mod gate;
 pub mod pipe;
+#[cfg(unix)]
+pub mod virtual_mic;

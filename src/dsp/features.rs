@@ -44,11 +44,10 @@ pub const LONG: usize = 62;
 pub const SHORT: usize = 16;
 
 /// Number of values in [`Features::vector`].
-pub const N_FEATURES: usize = 20;
+pub const N_FEATURES: usize = 19;
 
 /// Names of the model inputs, in [`Features::vector`] order (for dumps and the trainer).
 pub const FEATURE_NAMES: [&str; N_FEATURES] = [
-    "level_db",
     "snr_db",
     "flatness",
     "flux",
@@ -117,10 +116,10 @@ pub struct Features {
 }
 
 impl Features {
-    /// The model inputs, scaled to roughly unit range.
+    /// The model inputs, scaled to roughly unit range. Levels enter only as ratios.
     pub fn vector(&self) -> [f32; N_FEATURES] {
+        // No absolute level: the same call 3 dB quieter must be heard the same way.
         [
-            (self.level_db + 50.0) / 20.0,
             self.snr_db / 20.0,
             self.flatness * 4.0,
             self.flux,

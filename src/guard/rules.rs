@@ -35,7 +35,7 @@ impl Default for GuardConfig {
             music_share: 0.6,
             entry_window_s: 12.0,
             reopen_speech_s: 0.2,
-            over_music_wait_s: 0.6,
+            over_music_wait_s: 1.5,
             repeat_z: 7.0,
             min_dwell_s: 0.5,
             memory_s: 1800.0,
@@ -144,6 +144,8 @@ const EPISODE_GAP_S: f64 = 15.0;
 /// A silent hold with no far-end speech for this long before it is the line before anyone
 /// answered (ringback, queue), not a pause in a conversation.
 const NO_CONVERSATION_S: f64 = 20.0;
+/// How far clean speech must lead music (fast averages) to count while music lingers.
+const SPEECH_LEAD: f32 = 0.4;
 /// Seconds of live audio before a hold whose prints join the hold's memory.
 const LEAD_IN_S: f64 = 30.0;
 /// The user's voice this soon after far-end speech is an answer.
@@ -189,8 +191,12 @@ pub struct Guard {
     music_sum: f32,
     /// Fast average of the plain-music probability (about 150 ms).
     music_fast: f32,
+    /// The same for clean speech.
+    speech_fast: f32,
     hops_seen: u64,
     speech_bits: Bits,
+    /// Hops of speech without music under it.
+    clean_bits: Bits,
     last_far_speech: f64,
     last_mic: f64,
     store: PrintStore,
@@ -225,8 +231,10 @@ impl Guard {
             music_pos: 0,
             music_sum: 0.0,
             music_fast: 0.0,
+            speech_fast: 0.0,
             hops_seen: 0,
             speech_bits: Bits::default(),
+            clean_bits: Bits::default(),
             last_far_speech: f64::NEG_INFINITY,
             last_mic: f64::NEG_INFINITY,
             store: PrintStore::new(memory),
@@ -296,11 +304,14 @@ impl Guard {
         let t = x.t;
         let speechy = x.far_active && x.probs.speech() > 0.5;
         self.speech_bits.push(speechy);
+        self.clean_bits
+            .push(speechy && x.probs.get(Class::Speech) > x.probs.get(Class::SpeechOverMusic));
         let music_now = x.probs.get(Class::Music) + 0.5 * x.probs.get(Class::SpeechOverMusic);
         self.music_sum += music_now - self.music[self.music_pos];
         self.music[self.music_pos] = music_now;
         self.music_pos = (self.music_pos + 1) % self.music.len();
         self.music_fast += 0.1 * (x.probs.get(Class::Music) - self.music_fast);
+        self.speech_fast += 0.1 * (x.probs.get(Class::Speech) - self.speech_fast);
         // Only speech is asked about: the music loop repeats too, and an agent talking over it must
         // not be mistaken for a recording. The memory keeps every sounding hop, so a recording
         // whose first words were not yet heard as speech still matches its repeat.
@@ -429,7 +440,9 @@ impl Guard {
         }
         let need = (self.cfg.reopen_speech_s / self.hop_s).round().max(1.0) as u32;
         let window = (need + need / 2).min(64);
-        let onset = self.speech_bits.count(window) >= need && self.music_fast < 0.2;
+        // The music must have gone, or clean speech must clearly outweigh it.
+        let music_gone = self.music_fast < 0.2 || self.speech_fast > self.music_fast + SPEECH_LEAD;
+        let onset = self.speech_bits.count(window) >= need && music_gone;
         let mut cand = match self.cand {
             Some(c) if far_speech || t - c.start < 0.3 => c,
             _ if onset => Candidate {
@@ -471,9 +484,12 @@ impl Guard {
         // Speech over a music bed may be a ducked announcement whose print needs longer to emerge.
         let over_music = cand.over_music * 2 > cand.hops;
         let waited = t - cand.start;
-        // Music is sometimes heard as speech over music, so such a run must also last.
+        // Speech over a music bed stays muted (a ducked announcement, or music heard as speech):
+        // it reopens once clean speech stands on its own — the music stopped or faded under a
+        // live agent — or, failing a verdict, after the longest wait.
+        let clean = self.clean_bits.count(window) >= need;
         let decided = if over_music {
-            waited >= self.cfg.over_music_wait_s && onset
+            clean || (waited >= self.cfg.over_music_wait_s && onset)
         } else {
             true
         };

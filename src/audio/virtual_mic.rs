@@ -1,0 +1,218 @@
+//! The virtual microphone that softphones pick: "Hold Guard Microphone".
+//!
+//! On Linux it is a null sink (`holdguard_sink`) that the guard plays the gated microphone into,
+//! plus a source remapped from its monitor (`holdguard_mic`) — the plumbing NoiseTorch uses. Both
+//! PulseAudio and PipeWire (through pipewire-pulse) load these modules over the native protocol, so
+//! no `pactl` or libpulse is needed. Creating is idempotent: a pair already there (another start,
+//! or a crash) is reused, a broken or duplicated set is cleaned up first. Other systems use an
+//! existing device instead (a virtual cable on Windows, BlackHole on macOS): see `--out`.
+
+use std::ffi::CString;
+use std::io::BufReader;
+use std::os::unix::net::UnixStream;
+
+use pulseaudio::protocol::{self as pa, Command};
+
+/// Name of the null sink the guard plays into.
+pub const SINK: &str = "holdguard_sink";
+/// Name of the source softphones record from.
+pub const SOURCE: &str = "holdguard_mic";
+
+/// Errors talking to the sound server; the text says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum VirtualMicError {
+    #[error("no PulseAudio or PipeWire (pipewire-pulse) server found; start one, or pass --out DEVICE to use an existing device")]
+    NoServer,
+    #[error("the sound server refused {what}: {reason}")]
+    Protocol { what: &'static str, reason: String },
+}
+
+/// A connection to the sound server's native protocol.
+pub struct Server {
+    sock: BufReader<UnixStream>,
+    version: u16,
+    seq: u32,
+}
+
+fn proto(what: &'static str) -> impl FnOnce(pa::ProtocolError) -> VirtualMicError {
+    move |e| VirtualMicError::Protocol {
+        what,
+        reason: e.to_string(),
+    }
+}
+
+impl Server {
+    /// Connects and authenticates like any client of the user's session.
+    pub fn connect() -> Result<Self, VirtualMicError> {
+        let path = pulseaudio::socket_path_from_env().ok_or(VirtualMicError::NoServer)?;
+        let sock = UnixStream::connect(path).map_err(|_| VirtualMicError::NoServer)?;
+        let mut s = Self {
+            sock: BufReader::new(sock),
+            version: pa::MAX_VERSION,
+            seq: 0,
+        };
+        let cookie = pulseaudio::cookie_path_from_env()
+            .and_then(|p| std::fs::read(p).ok())
+            .unwrap_or_default();
+        let auth = pa::AuthParams {
+            version: pa::MAX_VERSION,
+            supports_shm: false,
+            supports_memfd: false,
+            cookie,
+        };
+        let reply: pa::AuthReply = s.call(&Command::Auth(auth), "the connection")?;
+        s.version = pa::MAX_VERSION.min(reply.version);
+        let mut props = pa::Props::new();
+        props.set(
+            pa::Prop::ApplicationName,
+            CString::new("Hold Guard").expect("no NUL"),
+        );
+        let _: pa::SetClientNameReply =
+            s.call(&Command::SetClientName(props), "the client name")?;
+        Ok(s)
+    }
+
+    fn call<R: pa::CommandReply>(
+        &mut self,
+        cmd: &Command,
+        what: &'static str,
+    ) -> Result<R, VirtualMicError> {
+        self.seq += 1;
+        pa::write_command_message(self.sock.get_mut(), self.seq, cmd, self.version)
+            .map_err(proto(what))?;
+        let (_, reply) =
+            pa::read_reply_message::<R>(&mut self.sock, self.version).map_err(proto(what))?;
+        Ok(reply)
+    }
+
+    fn ack(&mut self, cmd: &Command, what: &'static str) -> Result<(), VirtualMicError> {
+        self.seq += 1;
+        pa::write_command_message(self.sock.get_mut(), self.seq, cmd, self.version)
+            .map_err(proto(what))?;
+        pa::read_ack_message(&mut self.sock).map_err(proto(what))?;
+        Ok(())
+    }
+
+    /// The default output (where the softphone plays the far end).
+    pub fn default_sink(&mut self) -> Result<Option<String>, VirtualMicError> {
+        let info: pa::ServerInfo = self.call(&Command::GetServerInfo, "the server info")?;
+        Ok(info
+            .default_sink_name
+            .map(|s| s.to_string_lossy().into_owned()))
+    }
+
+    /// The default input (the user's microphone, unless it is our own).
+    pub fn default_source(&mut self) -> Result<Option<String>, VirtualMicError> {
+        let info: pa::ServerInfo = self.call(&Command::GetServerInfo, "the server info")?;
+        Ok(info
+            .default_source_name
+            .map(|s| s.to_string_lossy().into_owned()))
+    }
+
+    /// Modules whose arguments name ours.
+    fn our_modules(&mut self) -> Result<Vec<(u32, String)>, VirtualMicError> {
+        let list: pa::ModuleInfoList = self.call(&Command::GetModuleInfoList, "the module list")?;
+        Ok(list
+            .into_iter()
+            .filter_map(|m| {
+                let args = m
+                    .argument
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let ours = args.contains(&format!("sink_name={SINK}"))
+                    || args.contains(&format!("source_name={SOURCE}"));
+                ours.then(|| (m.index, m.name.to_string_lossy().into_owned()))
+            })
+            .collect())
+    }
+
+    fn load(&mut self, name: &str, args: &str) -> Result<u32, VirtualMicError> {
+        let params = pa::LoadModuleParams {
+            name: CString::new(name).expect("no NUL"),
+            arguments: Some(CString::new(args).expect("no NUL")),
+        };
+        let pa::LookupReply(index) = self.call(
+            &Command::LoadModule(params),
+            "to create the virtual microphone",
+        )?;
+        Ok(index)
+    }
+
+    fn unload(&mut self, index: u32) -> Result<(), VirtualMicError> {
+        self.ack(
+            &Command::UnloadModule(index),
+            "to remove the virtual microphone",
+        )
+    }
+}
+
+/// The virtual microphone while it exists.
+pub struct VirtualMic {
+    modules: Vec<u32>,
+    /// True when this run found the pair already there and reused it.
+    pub reused: bool,
+}
+
+impl VirtualMic {
+    /// Creates the null sink and remapped source, or reuses a complete pair left by a previous
+    /// run; anything else carrying our names is removed first.
+    pub fn create(server: &mut Server) -> Result<Self, VirtualMicError> {
+        let existing = server.our_modules()?;
+        let sinks: Vec<u32> = existing
+            .iter()
+            .filter(|m| m.1 == "module-null-sink")
+            .map(|m| m.0)
+            .collect();
+        let remaps: Vec<u32> = existing
+            .iter()
+            .filter(|m| m.1 == "module-remap-source")
+            .map(|m| m.0)
+            .collect();
+        if sinks.len() == 1 && remaps.len() == 1 && existing.len() == 2 {
+            return Ok(Self {
+                modules: vec![remaps[0], sinks[0]],
+                reused: true,
+            });
+        }
+        for (index, _) in existing.iter().rev() {
+            server.unload(*index)?;
+        }
+        let sink = server.load(
+            "module-null-sink",
+            &format!("sink_name={SINK} rate=48000 channels=1 sink_properties='device.description=\"Hold Guard Sink\"'"),
+        )?;
+        let source = server.load(
+            "module-remap-source",
+            &format!(
+                "master={SINK}.monitor source_name={SOURCE} source_properties='device.description=\"Hold Guard Microphone\"'"
+            ),
+        );
+        let source = match source {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = server.unload(sink);
+                return Err(e);
+            }
+        };
+        Ok(Self {
+            modules: vec![source, sink],
+            reused: false,
+        })
+    }
+
+    /// Removes both modules.
+    pub fn remove(self, server: &mut Server) -> Result<(), VirtualMicError> {
+        for m in &self.modules {
+            server.unload(*m)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the modules are still loaded (false after the sound server restarted).
+    pub fn alive(&self, server: &mut Server) -> bool {
+        server
+            .our_modules()
+            .map(|m| self.modules.iter().all(|i| m.iter().any(|(j, _)| i == j)))
+            .unwrap_or(false)
+    }
+}

@@ -1,0 +1,253 @@
+//! End-to-end tests of `holdguard run` against a real sound server.
+//!
+//! Ignored by default: they need a PipeWire or PulseAudio server with two null sinks, `sink_a` (the
+//! phone's speaker: the far end plays there) and `sink_b` (standing for the microphone), plus
+//! `paplay` and `parec`. `.ci/run` starts such a server (scripts/audio-pipewire.sh) and runs them
+//! with `cargo test --release --test live -- --ignored --test-threads 1`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::fixture;
+use holdguard::analyze::analyze;
+use holdguard::guard::GuardConfig;
+use realfft::RealFftPlanner;
+
+const RATE: usize = 48_000;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_holdguard")
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("holdguard-live-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn sources() -> String {
+    let out = Command::new("pactl")
+        .args(["list", "short", "sources"])
+        .output()
+        .expect("pactl runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn modules() -> String {
+    let out = Command::new("pactl")
+        .args(["list", "short", "modules"])
+        .output()
+        .expect("pactl runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while !ok() {
+        assert!(t0.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn start_guard(dir: &Path, seconds: f64) -> Child {
+    Command::new(bin())
+        .args([
+            "run",
+            "--mic",
+            &dev("sink_b"),
+            "--far",
+            &dev("sink_a"),
+            "--seconds",
+            &seconds.to_string(),
+        ])
+        .arg("--journal")
+        .arg(dir.join("journal.jsonl"))
+        .arg("--config")
+        .arg(dir.join("no-config.toml"))
+        .stdout(std::fs::File::create(dir.join("guard.log")).unwrap())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("holdguard runs")
+}
+
+/// The cpal id of a server node, for the host the binary will pick.
+fn dev(node: &str) -> String {
+    let out = Command::new(bin()).arg("devices").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if text.starts_with("host: PipeWire") {
+        format!("pipewire:{node}")
+    } else {
+        format!("pulseaudio:{node}.monitor")
+    }
+}
+
+fn record(device: &str, path: &Path) -> Child {
+    Command::new("parec")
+        .args([
+            "--device",
+            device,
+            "--latency-msec=20",
+            "--rate=48000",
+            "--channels=1",
+            "--format=float32le",
+        ])
+        .arg(path)
+        .spawn()
+        .expect("parec runs")
+}
+
+fn play(sink: &str, file: &Path) -> Child {
+    Command::new("paplay")
+        .args(["--device", sink])
+        .arg(file)
+        .spawn()
+        .expect("paplay runs")
+}
+
+fn stop(mut c: Child) {
+    let _ = Command::new("kill")
+        .args(["-INT", &c.id().to_string()])
+        .status();
+    let _ = c.wait();
+}
+
+fn read_f32(path: &Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap();
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+/// Lag (in samples) of `b` relative to `a` maximising their cross-correlation, within ±max.
+fn best_lag(a: &[f32], b: &[f32], max: usize) -> i64 {
+    let n = (a.len() + b.len()).next_power_of_two();
+    let mut planner = RealFftPlanner::<f32>::new();
+    let fwd = planner.plan_fft_forward(n);
+    let inv = planner.plan_fft_inverse(n);
+    let spec = |x: &[f32]| {
+        let mut buf = vec![0.0f32; n];
+        buf[..x.len()].copy_from_slice(x);
+        let mut out = fwd.make_output_vec();
+        fwd.process(&mut buf, &mut out).unwrap();
+        out
+    };
+    let (sa, sb) = (spec(a), spec(b));
+    let mut prod: Vec<_> = sa.iter().zip(&sb).map(|(x, y)| x.conj() * y).collect();
+    let mut corr = vec![0.0f32; n];
+    inv.process(&mut prod, &mut corr).unwrap();
+    let mut best = (0i64, f32::MIN);
+    for lag in -(max as i64)..=(max as i64) {
+        let v = corr[lag.rem_euclid(n as i64) as usize];
+        if v > best.1 {
+            best = (lag, v);
+        }
+    }
+    best.0
+}
+
+fn correlation(a: &[f32], b: &[f32]) -> f64 {
+    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
+    for (x, y) in a.iter().zip(b) {
+        ab += (*x as f64) * (*y as f64);
+        aa += (*x as f64).powi(2);
+        bb += (*y as f64).powi(2);
+    }
+    ab / (aa * bb).sqrt().max(1e-12)
+}
+
+#[test]
+#[ignore]
+fn live_guard_mutes_holds_and_passes_live_speech() {
+    let dir = tmpdir("e2e");
+    let far = fixture("hold_repeat_agent.far.flac");
+    let mic = fixture("hold_repeat_agent.mic.flac");
+    let expected = analyze(&far, Some(&mic), &GuardConfig::default()).unwrap();
+    let guard = start_guard(&dir, 100.0);
+    wait_for("the virtual microphone", Duration::from_secs(10), || {
+        sources().contains("holdguard_mic")
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let rec_out = record("holdguard_mic", &dir.join("out.raw"));
+    let rec_ref = record("sink_b.monitor", &dir.join("ref.raw"));
+    std::thread::sleep(Duration::from_secs(3));
+    let (mut pf, mut pm) = (play("sink_a", &far), play("sink_b", &mic));
+    pf.wait().unwrap();
+    pm.wait().unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    stop(rec_out);
+    stop(rec_ref);
+    stop(guard);
+    let out = read_f32(&dir.join("out.raw"));
+    let reference = read_f32(&dir.join("ref.raw"));
+    assert!(
+        out.len() > RATE * 70 && reference.len() > RATE * 70,
+        "recordings too short"
+    );
+
+    // Where the microphone file starts in the reference recording.
+    let (mic_samples, mic_rate) = common::decode(&mic);
+    assert_eq!(mic_rate, 16_000);
+    let mic48: Vec<f32> = mic_samples.iter().flat_map(|&s| [s, s, s]).collect();
+    let start_ref = best_lag(&mic48, &reference, RATE * 10);
+    // And the lag of our output against the reference (our pipeline's delay + recorder offsets),
+    // measured in the first live stretch after the agent is back.
+    let live_from = ((expected.intervals().last().unwrap().end + 1.0) * RATE as f64) as usize
+        + start_ref as usize;
+    let seg =
+        |x: &[f32], from: usize| x[from.min(x.len())..(from + RATE * 10).min(x.len())].to_vec();
+    let lag = best_lag(&seg(&reference, live_from), &seg(&out, live_from), RATE / 2);
+    eprintln!("alignment: mic file starts at {start_ref} in the reference, output lags {lag}");
+    let at = |t: f64| (t * RATE as f64) as i64 + start_ref + lag;
+
+    // Live spans: the output is the microphone.
+    let (a, b) = (
+        at(expected.intervals().last().unwrap().end + 1.0),
+        at(expected.duration - 1.0),
+    );
+    let c = correlation(
+        &out[a as usize..b as usize],
+        &reference[(a - lag) as usize..(b - lag) as usize],
+    );
+    assert!(c >= 0.99, "live correlation {c:.4}");
+
+    // Hold spans: digital silence, where analyze says muted (±0.3 s at the edges).
+    for iv in expected.intervals() {
+        let (a, b) = (at(iv.start + 0.3), at(iv.end - 0.3));
+        let loud = out[a as usize..b as usize]
+            .iter()
+            .filter(|s| s.abs() > 0.0)
+            .count();
+        assert_eq!(
+            loud, 0,
+            "non-zero samples in the hold {:.1}–{:.1}",
+            iv.start, iv.end
+        );
+    }
+
+    // The journal holds the same intervals.
+    let journal = holdguard::journal::read(&dir.join("journal.jsonl")).unwrap();
+    let got: Vec<f64> = journal
+        .intervals
+        .iter()
+        .map(|i| i.duration())
+        .filter(|d| *d > 1.0)
+        .collect();
+    let want: Vec<f64> = expected
+        .intervals()
+        .iter()
+        .map(|i| i.end - i.start)
+        .collect();
+    assert_eq!(got.len(), want.len(), "journal {got:?} vs analyze {want:?}");
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g - w).abs() < 0.6, "journal {got:?} vs analyze {want:?}");
+    }
+    assert!(
+        !modules().contains("holdguard_"),
+        "virtual microphone removed on exit"
+    );
+}
