@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Installs the system packages Hold Guard needs on Debian/Ubuntu. Safe to run again.
 #
-# The detection engine (analyze, eval) is pure Rust and needs nothing beyond a Rust toolchain:
-# no system package is installed for it. Live audio and the desktop app will add theirs here.
+# Build: ALSA headers (cpal always needs them), PipeWire headers and clang (cpal's PipeWire host is
+# generated with bindgen), pkg-config. Run and test: PipeWire with WirePlumber and pipewire-pulse,
+# and pactl/paplay/parec for the live tests.
 set -euo pipefail
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "setup: cargo not found; install Rust from your distribution or rustup first" >&2
+  echo "setup: cargo not found; install Rust (1.85 or newer) first" >&2
   exit 1
 fi
-echo "setup: nothing to install for the engine"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+  pkg-config libasound2-dev libpipewire-0.3-dev libclang-dev clang \
+  pipewire pipewire-pulse wireplumber pulseaudio-utils >/dev/null
+echo "setup: system packages installed"

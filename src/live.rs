@@ -21,6 +21,13 @@ use crate::engine::{Engine, Hop, Sink};
 use crate::guard::{Event, GuardConfig, Reason, Transition};
 use crate::journal::Journal;
 
+/// Samples of cushion between the microphone and the virtual microphone (about 21 ms): enough
+/// that callbacks jittering on a busy two-core machine do not run the pipe dry.
+const PREFILL: usize = 1024;
+
+/// A capture stream silent this long is taken as lost.
+const STALL: Duration = Duration::from_secs(2);
+
 /// The rate every stream runs at.
 pub const RATE: u32 = 48_000;
 
@@ -118,6 +125,7 @@ fn build_streams(
     mut far_prod: HeapProd<f32>,
     mut mic_prod: HeapProd<f32>,
     failed: Arc<AtomicBool>,
+    far_shared: Arc<Shared>,
 ) -> anyhow::Result<Streams> {
     let buffer = if host.id().name().eq_ignore_ascii_case("pipewire") {
         256
@@ -144,7 +152,15 @@ fn build_streams(
     let far = far_dev.build_input_stream(
         config(buffer),
         move |data: &[f32], _: &cpal::InputCallbackInfo| {
-            let _ = far_prod.push_slice(data);
+            let n = far_prod.push_slice(data);
+            far_shared
+                .far_samples
+                .fetch_add(data.len() as u64, Ordering::Relaxed);
+            if n < data.len() {
+                far_shared
+                    .far_dropped
+                    .fetch_add((data.len() - n) as u64, Ordering::Relaxed);
+            }
         },
         on_error(failed.clone()),
         None,
@@ -318,7 +334,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     let deadline_passed = |started: &Instant| opts.duration.is_some_and(|d| started.elapsed() >= d);
     'outer: while !stop.load(Ordering::SeqCst) && !deadline_passed(&started) {
         let failed = Arc::new(AtomicBool::new(false));
-        let (capture, playback) = pipe(RATE, 512, shared.clone());
+        let (capture, playback) = pipe(RATE, PREFILL, shared.clone());
         let (far_prod, far_cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
         let (mic_prod, mic_cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
         let streams = match build_streams(
@@ -329,6 +345,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
             far_prod,
             mic_prod,
             failed.clone(),
+            shared.clone(),
         ) {
             Ok(s) => s,
             Err(e) => {
@@ -358,12 +375,24 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
             far: far_cons,
             mic: mic_cons,
         };
+        let mut last_far = Instant::now();
         while !stop.load(Ordering::SeqCst) && !failed.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(10));
             let n = rings.mic.pop_slice(&mut mic_buf);
             engine.push_mic(&mic_buf[..n], &mut sink);
             let n = rings.far.pop_slice(&mut far_buf);
             engine.push_far(&far_buf[..n], &mut sink);
+            // A device that vanished does not always report an error: a stream that stops
+            // delivering is treated as lost too.
+            if n > 0 {
+                last_far = Instant::now();
+            } else if last_far.elapsed() > STALL {
+                eprintln!(
+                    "holdguard: the far end stopped delivering audio; reconnecting (the microphone stays {})",
+                    if engine.muted() { "muted" } else { "open" }
+                );
+                failed.store(true, Ordering::Relaxed);
+            }
             if last_beat.elapsed() >= Duration::from_secs(5) {
                 last_beat = Instant::now();
                 if let Some(j) = sink.journal.as_deref_mut() {
@@ -384,6 +413,14 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     if let Some(j) = sink.journal.as_deref_mut() {
         j.close_interval(now_unix(), "shutdown")?;
     }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "audio: {:.1} s of far end in {secs:.1} s ({} samples dropped); microphone {} samples short, {} dropped",
+        shared.far_samples.load(Ordering::Relaxed) as f64 / RATE as f64,
+        shared.far_dropped.load(Ordering::Relaxed),
+        shared.underruns.load(Ordering::Relaxed),
+        shared.overruns.load(Ordering::Relaxed),
+    );
     if let (Some(s), Some(v)) = (server.as_mut(), vmic) {
         if !v.reused || opts.out.is_none() {
             v.remove(s)?;

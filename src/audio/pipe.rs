@@ -21,6 +21,9 @@ pub struct Shared {
     pub underruns: AtomicU64,
     /// Samples the capture side had to drop (the ring was full).
     pub overruns: AtomicU64,
+    /// Far-end samples captured, and dropped because the engine fell behind.
+    pub far_samples: AtomicU64,
+    pub far_dropped: AtomicU64,
 }
 
 /// The capture half: lives in the microphone callback.
