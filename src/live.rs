@@ -117,16 +117,27 @@ struct Streams {
     _out: cpal::Stream,
 }
 
+/// What the callbacks write to and read from.
+struct Ends {
+    capture: CaptureHalf,
+    playback: PlaybackHalf,
+    far_prod: HeapProd<f32>,
+    mic_prod: HeapProd<f32>,
+}
+
 fn build_streams(
     host: &cpal::Host,
     ids: &(String, String, String),
-    capture: CaptureHalf,
-    mut playback: PlaybackHalf,
-    mut far_prod: HeapProd<f32>,
-    mut mic_prod: HeapProd<f32>,
+    ends: Ends,
     failed: Arc<AtomicBool>,
     far_shared: Arc<Shared>,
 ) -> anyhow::Result<Streams> {
+    let Ends {
+        capture,
+        mut playback,
+        mut far_prod,
+        mut mic_prod,
+    } = ends;
     let buffer = if host.id().name().eq_ignore_ascii_case("pipewire") {
         256
     } else {
@@ -337,16 +348,13 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         let (capture, playback) = pipe(RATE, PREFILL, shared.clone());
         let (far_prod, far_cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
         let (mic_prod, mic_cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
-        let streams = match build_streams(
-            &host,
-            &ids,
+        let ends = Ends {
             capture,
             playback,
             far_prod,
             mic_prod,
-            failed.clone(),
-            shared.clone(),
-        ) {
+        };
+        let streams = match build_streams(&host, &ids, ends, failed.clone(), shared.clone()) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!(
