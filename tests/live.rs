@@ -29,20 +29,20 @@ fn tmpdir(name: &str) -> PathBuf {
     d
 }
 
-fn sources() -> String {
+fn pactl_list(what: &str) -> String {
     let out = Command::new("pactl")
-        .args(["list", "short", "sources"])
+        .args(["list", "short", what])
         .output()
         .expect("pactl runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+fn sources() -> String {
+    pactl_list("sources")
+}
+
 fn modules() -> String {
-    let out = Command::new("pactl")
-        .args(["list", "short", "modules"])
-        .output()
-        .expect("pactl runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    pactl_list("modules")
 }
 
 fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {

@@ -137,6 +137,9 @@ impl Report {
     }
 }
 
+/// One gate line: metric name, its value, lower and upper bound.
+type Check<'a> = (&'a str, Option<f64>, Option<f64>, Option<f64>);
+
 /// Thresholds on the aggregate metrics (`tests/dev-gate.toml`). Absent keys are not checked.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -163,65 +166,116 @@ impl Gate {
 
     /// Every threshold that the aggregate misses, as one line each.
     pub fn failures(&self, a: &Summary, eval_seconds: f64) -> Vec<String> {
+        let count = |v: u32| Some(v as f64);
+        let limit = |v: Option<u32>| v.map(f64::from);
+        // (metric, value, lower bound, upper bound); a missing value fails a lower bound only.
+        let checks: [Check; 10] = [
+            (
+                "hold_coverage",
+                a.hold_coverage,
+                self.hold_coverage_min,
+                None,
+            ),
+            (
+                "hold_exposure_s",
+                Some(a.hold_exposure_s),
+                None,
+                self.hold_exposure_s_max,
+            ),
+            (
+                "hold_misses",
+                count(a.hold_misses),
+                None,
+                limit(self.hold_misses_max),
+            ),
+            (
+                "false_unmutes",
+                count(a.false_unmutes),
+                None,
+                limit(self.false_unmutes_max),
+            ),
+            (
+                "unmute_latency_s.p95",
+                a.unmute_latency_s.p95,
+                None,
+                self.unmute_latency_p95_s_max,
+            ),
+            (
+                "unmute_misses",
+                count(a.unmute_misses),
+                None,
+                limit(self.unmute_misses_max),
+            ),
+            (
+                "live_false_mute_s",
+                Some(a.live_false_mute_s),
+                None,
+                self.live_false_mute_s_max,
+            ),
+            (
+                "user_speech_lost_s",
+                Some(a.user_speech_lost_s),
+                None,
+                self.user_speech_lost_s_max,
+            ),
+            (
+                "leaked_private_speech_s",
+                Some(a.leaked_private_speech_s),
+                None,
+                self.leaked_private_speech_s_max,
+            ),
+            (
+                "eval seconds",
+                Some(eval_seconds),
+                None,
+                self.eval_seconds_max,
+            ),
+        ];
         let mut out = Vec::new();
-        let mut min = |name: &str, v: Option<f64>, lim: Option<f64>| {
-            if let Some(l) = lim {
-                let v = v.unwrap_or(f64::NAN);
-                if v.is_nan() || v < l {
-                    out.push(format!("{name} = {v} is below {l}"));
+        for (name, value, min, max) in checks {
+            if let Some(l) = min {
+                match value {
+                    Some(v) if v >= l => {}
+                    v => out.push(format!(
+                        "{name} = {} is below {l}",
+                        v.map_or("none".into(), |v| v.to_string())
+                    )),
                 }
             }
-        };
-        min("hold_coverage", a.hold_coverage, self.hold_coverage_min);
-        let mut max = |name: &str, v: Option<f64>, lim: Option<f64>| {
-            if let Some(l) = lim {
-                let v = v.unwrap_or(0.0);
+            if let (Some(l), Some(v)) = (max, value) {
                 if v > l {
                     out.push(format!("{name} = {v} is above {l}"));
                 }
             }
-        };
-        max(
-            "hold_exposure_s",
-            Some(a.hold_exposure_s),
-            self.hold_exposure_s_max,
-        );
-        max(
-            "hold_misses",
-            Some(a.hold_misses as f64),
-            self.hold_misses_max.map(f64::from),
-        );
-        max(
-            "false_unmutes",
-            Some(a.false_unmutes as f64),
-            self.false_unmutes_max.map(f64::from),
-        );
-        max(
-            "unmute_latency_s.p95",
-            a.unmute_latency_s.p95,
-            self.unmute_latency_p95_s_max,
-        );
-        max(
-            "unmute_misses",
-            Some(a.unmute_misses as f64),
-            self.unmute_misses_max.map(f64::from),
-        );
-        max(
-            "live_false_mute_s",
-            Some(a.live_false_mute_s),
-            self.live_false_mute_s_max,
-        );
-        max(
-            "user_speech_lost_s",
-            Some(a.user_speech_lost_s),
-            self.user_speech_lost_s_max,
-        );
-        max(
-            "leaked_private_speech_s",
-            Some(a.leaked_private_speech_s),
-            self.leaked_private_speech_s_max,
-        );
-        max("eval seconds", Some(eval_seconds), self.eval_seconds_max);
+        }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use score::{Raw, Summary};
+
+    #[test]
+    fn gate_reports_each_missed_threshold() {
+        let mut raw = Raw {
+            hold_s: 100.0,
+            hold_muted_s: 90.0,
+            false_unmutes: 3,
+            ..Default::default()
+        };
+        raw.unm_lat = vec![0.2, 0.3];
+        let a = Summary::of(&raw);
+        let gate: Gate = toml::from_str("hold_coverage_min = 0.97\nfalse_unmutes_max = 2\nunmute_latency_p95_s_max = 1.0\neval_seconds_max = 10.0").unwrap();
+        let f = gate.failures(&a, 12.0);
+        assert_eq!(f.len(), 3, "{f:?}");
+        assert!(
+            f[0].starts_with("hold_coverage = 0.9 is below 0.97"),
+            "{f:?}"
+        );
+        assert!(f.iter().any(|l| l.starts_with("false_unmutes = 3")));
+        assert!(f.iter().any(|l| l.starts_with("eval seconds = 12")));
+        assert!(gate.failures(&a, 1.0).len() == 2);
     }
 }
