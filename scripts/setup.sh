@@ -6,7 +6,7 @@
 # and pactl/paplay/parec for the live tests.
 set -euo pipefail
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "setup: cargo not found; install Rust (1.85 or newer) first" >&2
+  echo "setup: cargo not found; install Rust (1.89 or newer) first" >&2
   exit 1
 fi
 SUDO=""

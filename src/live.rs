@@ -261,8 +261,38 @@ fn reason_key(r: Reason) -> &'static str {
     }
 }
 
+/// Takes the per-user lock, or says which instance holds it. The lock is released by the kernel
+/// when the process ends, however it ends.
+fn single_instance() -> anyhow::Result<std::fs::File> {
+    let dir = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let path = dir.join("holdguard.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot create the lock file: {e}", path.display()))?;
+    if file.try_lock().is_err() {
+        let pid = std::fs::read_to_string(&path).unwrap_or_default();
+        anyhow::bail!(
+            "Hold Guard is already guarding (process {}); stop it first",
+            pid.trim()
+        );
+    }
+    use std::io::{Seek, Write};
+    file.set_len(0)?;
+    file.rewind()?;
+    write!(file, "{}", std::process::id())?;
+    Ok(file)
+}
+
 /// Runs the live guard until Ctrl-C (or `duration`).
 pub fn run(opts: RunOptions) -> anyhow::Result<()> {
+    // One guard per user: a second one would share (and on exit remove) the virtual microphone.
+    let _lock = single_instance()?;
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -430,10 +460,8 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         shared.overruns.load(Ordering::Relaxed),
     );
     if let (Some(s), Some(v)) = (server.as_mut(), vmic) {
-        if !v.reused || opts.out.is_none() {
-            v.remove(s)?;
-            println!("virtual microphone removed");
-        }
+        v.remove(s)?;
+        println!("virtual microphone removed");
     }
     Ok(())
 }
