@@ -1,9 +1,9 @@
 //! Reproduces the classifier weights in `src/dsp/model.rs` from a labelled corpus.
 //!
 //! `holdguard train ../shared/corpus/dev > src/dsp/model.rs` runs every far track through the same
-//! feature extractor the engine uses, labels each hop from the segment list, and fits a class-balanced
-//! multinomial logistic regression by full-batch gradient descent (Adam, L2). Deterministic: the same
-//! corpus gives the same file.
+//! feature extractor the engine uses, labels each hop from the segment list, and fits the small network
+//! of `dsp::classifier` by mini-batch gradient descent (Adam, light L2, square-root class balancing,
+//! Polyak-averaged weights). Deterministic: a fixed seed, so the same corpus gives the same file.
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -7,12 +7,15 @@
 //! Automatic rules:
 //! - **Hold music** mutes once music has dominated the far end for [`GuardConfig::music_confirm_s`].
 //! - **Silent hold** mutes after [`GuardConfig::silent_hold_delay_s`] with neither far-end speech nor
-//!   the user's voice: a live conversation never has both sides quiet that long (thinking pauses are
-//!   under 4 s), and a user talking while the agent listens keeps the line live.
-//! - **Agent speech** reopens the microphone as soon as a run of far-end speech is confirmed — unless
-//!   it is a recorded announcement: speech that starts within [`GuardConfig::entry_window_s`] of the
-//!   hold start (queues greet the caller with one), or speech whose spectral fingerprint matches
-//!   something already heard during this hold (the loop repeats).
+//!   the user answering: a live conversation never has both sides quiet that long (thinking pauses are
+//!   under 4 s), and a user talking while the agent listens keeps the line live — but talk that
+//!   starts long after the far end fell silent is private talk on hold, not an answer.
+//! - **Agent speech** reopens the microphone as soon as a run of far-end speech is confirmed and the
+//!   music has gone — unless it is a recorded announcement: speech that starts within
+//!   [`GuardConfig::entry_window_s`] of a music hold's start (queues greet the caller with one), or
+//!   speech whose spectral fingerprint matches something heard during this hold or in the quiet
+//!   30 s before it (the loop repeats). Speech over a music bed stays muted until clean speech stands
+//!   on its own, or [`GuardConfig::over_music_wait_s`] passes without a match.
 //!
 //! Manual commands override the automatic decision:
 //! - `Mute`: muted until `Unmute`, `Toggle` or `Resume`.
