@@ -191,12 +191,42 @@ fn input_rate_does_not_change_the_timeline() {
             .map(|t| (t.muted, t.reason))
             .collect();
         assert_eq!(a, b, "{up} Hz");
-        // Same decisions; their times agree within 0.25 s (the onset of music is where the
-        // classifier is least sure, and a sub-sample shift from resampling moves it most).
+        // Same decisions, within one hop.
         for (x, y) in reference.transitions.iter().zip(&rec.transitions) {
             assert!(
                 (x.t - y.t).abs() <= 0.25,
                 "{up} Hz: {:.3} vs {:.3}",
+                x.t,
+                y.t
+            );
+        }
+    }
+}
+
+#[test]
+fn a_quieter_or_louder_line_gives_the_same_timeline() {
+    let (far, rate) = decode(&fixture("hold_repeat_agent.far.flac"));
+    let (mic, mic_rate) = decode(&fixture("hold_repeat_agent.mic.flac"));
+    let reference = run_blocks(&far, rate, Some((&mic, mic_rate)), 4096);
+    for gain_db in [-20.0f32, -10.0, -3.0, 3.0] {
+        let g = 10f32.powf(gain_db / 20.0);
+        let scaled: Vec<f32> = far.iter().map(|s| s * g).collect();
+        let rec = run_blocks(&scaled, rate, Some((&mic, mic_rate)), 4096);
+        let a: Vec<_> = reference
+            .transitions
+            .iter()
+            .map(|t| (t.muted, t.reason))
+            .collect();
+        let b: Vec<_> = rec
+            .transitions
+            .iter()
+            .map(|t| (t.muted, t.reason))
+            .collect();
+        assert_eq!(a, b, "{gain_db} dB");
+        for (x, y) in reference.transitions.iter().zip(&rec.transitions) {
+            assert!(
+                (x.t - y.t).abs() <= 0.25,
+                "{gain_db} dB: {:.3} vs {:.3}",
                 x.t,
                 y.t
             );
