@@ -6,6 +6,7 @@ mod common;
 use common::{decode, fixture, muted_within, run_blocks};
 use holdguard::analyze::analyze;
 use holdguard::dsp::classifier::Class;
+use holdguard::dsp::features::HOP_SECONDS;
 use holdguard::dsp::resample::StreamResampler;
 use holdguard::guard::{Event, GuardConfig, Reason};
 
@@ -170,6 +171,25 @@ fn block_size_does_not_change_the_timeline() {
     }
 }
 
+/// The same decisions at times within `tol` seconds.
+fn assert_same_timeline(reference: &common::Record, rec: &common::Record, tol: f64, what: &str) {
+    let kinds = |r: &common::Record| {
+        r.transitions
+            .iter()
+            .map(|t| (t.muted, t.reason))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(kinds(reference), kinds(rec), "{what}");
+    for (x, y) in reference.transitions.iter().zip(&rec.transitions) {
+        assert!(
+            (x.t - y.t).abs() <= tol + 1e-9,
+            "{what}: {:.3} vs {:.3}",
+            x.t,
+            y.t
+        );
+    }
+}
+
 #[test]
 fn input_rate_does_not_change_the_timeline() {
     let (far, rate) = decode(&fixture("hold_repeat_agent.far.flac"));
@@ -180,26 +200,7 @@ fn input_rate_does_not_change_the_timeline() {
         rs.process(&far, &mut resampled);
         rs.flush(&mut resampled);
         let rec = run_blocks(&resampled, up, None, 4096);
-        let a: Vec<_> = reference
-            .transitions
-            .iter()
-            .map(|t| (t.muted, t.reason))
-            .collect();
-        let b: Vec<_> = rec
-            .transitions
-            .iter()
-            .map(|t| (t.muted, t.reason))
-            .collect();
-        assert_eq!(a, b, "{up} Hz");
-        // Same decisions, within one hop.
-        for (x, y) in reference.transitions.iter().zip(&rec.transitions) {
-            assert!(
-                (x.t - y.t).abs() <= 0.25,
-                "{up} Hz: {:.3} vs {:.3}",
-                x.t,
-                y.t
-            );
-        }
+        assert_same_timeline(&reference, &rec, HOP_SECONDS, &format!("{up} Hz"));
     }
 }
 
@@ -212,24 +213,7 @@ fn a_quieter_or_louder_line_gives_the_same_timeline() {
         let g = 10f32.powf(gain_db / 20.0);
         let scaled: Vec<f32> = far.iter().map(|s| s * g).collect();
         let rec = run_blocks(&scaled, rate, Some((&mic, mic_rate)), 4096);
-        let a: Vec<_> = reference
-            .transitions
-            .iter()
-            .map(|t| (t.muted, t.reason))
-            .collect();
-        let b: Vec<_> = rec
-            .transitions
-            .iter()
-            .map(|t| (t.muted, t.reason))
-            .collect();
-        assert_eq!(a, b, "{gain_db} dB");
-        for (x, y) in reference.transitions.iter().zip(&rec.transitions) {
-            assert!(
-                (x.t - y.t).abs() <= 0.25,
-                "{gain_db} dB: {:.3} vs {:.3}",
-                x.t,
-                y.t
-            );
-        }
+        // At -20 dB the music onset is heard about 0.1 s later; everything else within a hop.
+        assert_same_timeline(&reference, &rec, 0.15, &format!("{gain_db} dB"));
     }
 }
