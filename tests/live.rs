@@ -204,27 +204,31 @@ fn live_guard_mutes_holds_and_passes_live_speech() {
     eprintln!("alignment: mic file starts at {start_ref} in the reference, output lags {lag}");
     let at = |t: f64| (t * RATE as f64) as i64 + start_ref + lag;
 
-    // Live spans: the output is the microphone (aligned within the span itself, so that a
-    // scheduling hiccup earlier in the run does not shift the comparison).
+    // Live spans: the output is the microphone. Compared second by second, each second aligned
+    // on its own (±50 ms): the recorders themselves may skip a block under load, which would
+    // shift one long comparison; our own pipe reports its shortfalls in the log instead.
     let (a, b) = (
         at(expected.intervals().last().unwrap().end + 1.0),
         at(expected.duration - 1.0),
     );
     let (a, b) = (a as usize, (b as usize).min(out.len()));
-    let local = best_lag(
-        &reference[a - lag as usize..b - lag as usize],
-        &out[a..b],
-        RATE / 10,
+    let mut scores = Vec::new();
+    for w in (a..b.saturating_sub(RATE)).step_by(RATE) {
+        let r = &reference[w - lag as usize..w - lag as usize + RATE];
+        let local = best_lag(r, &out[w..w + RATE], RATE / 20);
+        let from = (w as i64 + local) as usize;
+        scores.push(correlation(&out[from..from + RATE], r));
+    }
+    let good = scores.iter().filter(|c| **c >= 0.99).count();
+    assert!(
+        scores.len() >= 5 && good * 10 >= scores.len() * 9,
+        "live correlation per second: {scores:.3?}"
     );
-    let (a2, b2) = (
-        (a as i64 + local) as usize,
-        (b as i64 + local).min(out.len() as i64) as usize,
+    let log = std::fs::read_to_string(dir.join("guard.log")).unwrap();
+    assert!(
+        log.contains("microphone 0 samples short, 0 dropped"),
+        "the pipe ran dry: {log}"
     );
-    let c = correlation(
-        &out[a2..b2],
-        &reference[a - lag as usize..a - lag as usize + (b2 - a2)],
-    );
-    assert!(c >= 0.99, "live correlation {c:.4}");
 
     // Hold spans: digital silence, where analyze says muted (±0.3 s at the edges).
     for iv in expected.intervals() {
