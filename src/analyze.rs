@@ -114,7 +114,6 @@ impl Sink for Collect<'_, '_> {
             );
         }
         self.a.class_seconds[hop.class as usize] += crate::dsp::features::HOP_SECONDS;
-        self.a.duration = hop.t;
     }
     fn transition(&mut self, tr: &Transition) {
         self.a.transitions.push(*tr);
@@ -172,7 +171,7 @@ pub fn analyze_traced(
         engine.push_far(&far_buf, &mut sink);
     }
     engine.finish(&mut sink);
-    analysis.duration = analysis.duration.max(far_secs).min(far_secs);
+    analysis.duration = far_secs;
     Ok(analysis)
 }
 

@@ -18,7 +18,7 @@ use ringbuf::{HeapCons, HeapProd, HeapRb};
 
 use crate::audio::pipe::{pipe, CaptureHalf, PlaybackHalf, Shared};
 use crate::engine::{Engine, Hop, Sink};
-use crate::guard::{Event, GuardConfig, Reason, Transition};
+use crate::guard::{Event, GuardConfig, Transition};
 use crate::journal::Journal;
 
 /// Samples of cushion between the microphone and the virtual microphone (about 21 ms): enough
@@ -230,9 +230,9 @@ impl Sink for LiveSink<'_> {
         );
         if let Some(j) = self.journal.as_deref_mut() {
             let r = if tr.muted {
-                j.open_interval(&self.call, now, reason_key(tr.reason))
+                j.open_interval(&self.call, now, tr.reason.key())
             } else {
-                j.close_interval(now, reason_key(tr.reason))
+                j.close_interval(now, tr.reason.key())
             };
             if let Err(e) = r {
                 eprintln!("holdguard: {e}");
@@ -246,18 +246,6 @@ impl Sink for LiveSink<'_> {
                 crate::journal::format_utc(now_unix())
             );
         }
-    }
-}
-
-fn reason_key(r: Reason) -> &'static str {
-    match r {
-        Reason::HoldMusic => "hold_music",
-        Reason::SilentHold => "silent_hold",
-        Reason::AgentSpeech => "agent_speech",
-        Reason::ManualMute => "manual_mute",
-        Reason::ManualUnmute => "manual_unmute",
-        Reason::Paused => "paused",
-        Reason::Resumed => "resumed",
     }
 }
 

@@ -8,7 +8,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::fixture;
@@ -53,14 +53,14 @@ fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
     }
 }
 
-fn start_guard(dir: &Path, seconds: f64) -> Child {
+fn start_guard(dir: &Path, far_sink: &str, seconds: f64) -> Child {
     Command::new(bin())
         .args([
             "run",
             "--mic",
             &dev("sink_b"),
             "--far",
-            &dev("sink_a"),
+            &dev(far_sink),
             "--seconds",
             &seconds.to_string(),
         ])
@@ -69,7 +69,7 @@ fn start_guard(dir: &Path, seconds: f64) -> Child {
         .arg("--config")
         .arg(dir.join("no-config.toml"))
         .stdout(std::fs::File::create(dir.join("guard.log")).unwrap())
-        .stderr(Stdio::inherit())
+        .stderr(std::fs::File::create(dir.join("guard.err")).unwrap())
         .spawn()
         .expect("holdguard runs")
 }
@@ -167,7 +167,7 @@ fn live_guard_mutes_holds_and_passes_live_speech() {
     let far = fixture("hold_repeat_agent.far.flac");
     let mic = fixture("hold_repeat_agent.mic.flac");
     let expected = analyze(&far, Some(&mic), &GuardConfig::default()).unwrap();
-    let guard = start_guard(&dir, 100.0);
+    let guard = start_guard(&dir, "sink_a", 100.0);
     wait_for("the virtual microphone", Duration::from_secs(10), || {
         sources().contains("holdguard_mic")
     });
@@ -288,7 +288,7 @@ fn load_sink(name: &str) -> u32 {
 fn kill_9_mid_hold_is_recovered_and_the_virtual_mic_is_not_duplicated() {
     let dir = tmpdir("kill");
     let far = fixture("hold_repeat_agent.far.flac");
-    let mut guard = start_guard(&dir, 120.0);
+    let mut guard = start_guard(&dir, "sink_a", 120.0);
     wait_for("the virtual microphone", Duration::from_secs(10), || {
         sources().contains("holdguard_mic")
     });
@@ -308,7 +308,7 @@ fn kill_9_mid_hold_is_recovered_and_the_virtual_mic_is_not_duplicated() {
         "the modules outlive a kill -9"
     );
 
-    let mut again = start_guard(&dir, 3.0);
+    let mut again = start_guard(&dir, "sink_a", 3.0);
     wait_for("the restarted guard", Duration::from_secs(10), || {
         std::fs::read_to_string(dir.join("guard.log")).is_ok_and(|l| l.contains("microphone"))
     });
@@ -354,24 +354,7 @@ fn losing_the_far_end_mid_call_does_not_crash_and_it_recovers() {
     let dir = tmpdir("unplug");
     let far = fixture("hold_repeat_agent.far.flac");
     let module = load_sink("sink_c");
-    let mut guard = Command::new(bin())
-        .args([
-            "run",
-            "--mic",
-            &dev("sink_b"),
-            "--far",
-            &dev("sink_c"),
-            "--seconds",
-            "40",
-        ])
-        .arg("--journal")
-        .arg(dir.join("journal.jsonl"))
-        .arg("--config")
-        .arg(dir.join("no-config.toml"))
-        .stdout(std::fs::File::create(dir.join("guard.log")).unwrap())
-        .stderr(std::fs::File::create(dir.join("guard.err")).unwrap())
-        .spawn()
-        .unwrap();
+    let mut guard = start_guard(&dir, "sink_c", 40.0);
     wait_for("the virtual microphone", Duration::from_secs(10), || {
         sources().contains("holdguard_mic")
     });

@@ -64,6 +64,19 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The name used in JSON output and the journal (the serde name).
+    pub fn key(self) -> &'static str {
+        match self {
+            Reason::HoldMusic => "hold_music",
+            Reason::SilentHold => "silent_hold",
+            Reason::AgentSpeech => "agent_speech",
+            Reason::ManualMute => "manual_mute",
+            Reason::ManualUnmute => "manual_unmute",
+            Reason::Paused => "paused",
+            Reason::Resumed => "resumed",
+        }
+    }
+
     /// Human wording for reports.
     pub fn describe(self) -> &'static str {
         match self {
@@ -494,5 +507,25 @@ impl Guard {
             true
         };
         decided && can_change
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_keys_are_the_serde_names() {
+        for r in [
+            Reason::HoldMusic,
+            Reason::SilentHold,
+            Reason::AgentSpeech,
+            Reason::ManualMute,
+            Reason::ManualUnmute,
+            Reason::Paused,
+            Reason::Resumed,
+        ] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.key());
+        }
     }
 }
