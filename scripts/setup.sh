@@ -3,7 +3,8 @@
 #
 # Build: ALSA headers (cpal always needs them), PipeWire headers and clang (cpal's PipeWire host is
 # generated with bindgen), pkg-config. Run and test: PipeWire with WirePlumber and pipewire-pulse,
-# and pactl/paplay/parec for the live tests.
+# pactl/paplay/parec for the live tests; Xvfb, openbox, xdotool, ImageMagick, x11-utils and the
+# D-Bus daemon for the desktop tests (a headless X session, key presses, screenshots).
 set -euo pipefail
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: cargo not found; install Rust (1.89 or newer) first" >&2
@@ -14,5 +15,6 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
   pkg-config libasound2-dev libpipewire-0.3-dev libclang-dev clang \
-  pipewire pipewire-pulse wireplumber pulseaudio-utils >/dev/null
+  pipewire pipewire-pulse wireplumber pulseaudio-utils \
+  xvfb openbox xdotool imagemagick x11-utils dbus >/dev/null
 echo "setup: system packages installed"

@@ -111,6 +111,11 @@ impl Engine {
         self.guard.muted()
     }
 
+    /// What decides the output now.
+    pub fn mode(&self) -> crate::guard::Mode {
+        self.guard.mode()
+    }
+
     fn analyse_far(&mut self) {
         let far = &mut self.far;
         self.features.push(&self.resampled, |f| {

@@ -3,11 +3,14 @@
 //!
 //! The rooms: [`dsp`] measures and classifies audio, [`guard`] decides when to mute (a pure state
 //! machine), [`engine`] wires them hop by hop, [`source`] streams audio files, and [`eval`] scores
-//! the engine on a labelled corpus.
+//! the engine on a labelled corpus. The live side: [`audio`] (the only real-time code), [`live`]
+//! (the guard thread), [`control`] (status, commands and the local socket), [`journal`],
+//! [`config`] and [`ui`] (window, tray, hotkey, alerts).
 
 pub mod analyze;
 pub mod audio;
 pub mod config;
+pub mod control;
 pub mod dsp;
 pub mod engine;
 pub mod eval;
@@ -17,3 +20,5 @@ pub mod journal;
 pub mod live;
 pub mod source;
 pub mod train;
+#[cfg(unix)]
+pub mod ui;

@@ -10,20 +10,22 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use ringbuf::traits::{Consumer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 
 use crate::audio::pipe::{pipe, CaptureHalf, PlaybackHalf, Shared};
+use crate::control::{Controller, Request, Slot, State, SLOT_S};
+use crate::dsp::classifier::Class;
 use crate::engine::{Engine, Hop, Sink};
 use crate::guard::{Event, GuardConfig, Transition};
 use crate::journal::Journal;
 
-/// Samples of cushion between the microphone and the virtual microphone (about 21 ms): enough
-/// that callbacks jittering on a busy two-core machine do not run the pipe dry.
-const PREFILL: usize = 1024;
+/// Smallest cushion between the microphone and the virtual microphone (5.3 ms, one PipeWire
+/// quantum): the pipe grows it by itself when a late callback runs it dry (see `audio::pipe`).
+const PREFILL: usize = 256;
 
 /// A capture stream silent this long is taken as lost.
 const STALL: Duration = Duration::from_secs(2);
@@ -41,6 +43,25 @@ pub struct RunOptions {
     pub guard: GuardConfig,
     /// Stop after this long (tests and measurements).
     pub duration: Option<Duration>,
+    /// Print nothing but problems (the desktop app shows the rest).
+    pub quiet: bool,
+    /// Print a line of pipe and memory figures this often (soak measurements).
+    pub stats_every: Option<Duration>,
+}
+
+/// Resident memory of this process in MB (Linux), for the stats line.
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// One line per audio device, as `holdguard devices` prints them.
@@ -192,19 +213,77 @@ fn build_streams(
     })
 }
 
-fn now_unix() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
+use crate::control::now_unix;
 
-/// Reports from the engine thread: journal, pipe flag, console.
+/// Reports from the engine thread: journal, pipe flag, status, console.
 struct LiveSink<'a> {
     shared: &'a Shared,
+    ctl: &'a Controller,
     journal: Option<&'a mut Journal>,
     call: String,
     far_quiet_since: Option<f64>,
+    /// Class counts of the timeline slot being filled, and its end (engine seconds).
+    slot: ([u16; crate::dsp::classifier::N_CLASSES], f64, bool, bool),
+    far_db: f32,
+    quiet: bool,
+    /// Since when (Unix seconds) the far end has carried no audio at all.
+    silent_since: Option<f64>,
+    /// No call audio for [`NO_CALL_S`]: the call has ended (or not begun).
+    no_call: bool,
+    /// A silent-hold interval not journaled yet: it only counts if the line comes back.
+    deferred: Option<(f64, &'static str)>,
+}
+
+/// Below this the far end carries no audio at all (not even comfort noise): nothing is playing.
+const NO_AUDIO_DB: f32 = -90.0;
+/// After this long without any far-end audio the call is taken as over, for the journal.
+const NO_CALL_S: f64 = 60.0;
+
+impl LiveSink<'_> {
+    fn journal_open(&mut self, start: f64, reason: &str) {
+        if let Some(j) = self.journal.as_deref_mut() {
+            if let Err(e) = j.open_interval(&self.call, start, reason) {
+                eprintln!("holdguard: {e}");
+            }
+        }
+    }
+
+    fn journal_close(&mut self, end: f64, closed_by: &str) {
+        if let Some(j) = self.journal.as_deref_mut() {
+            if let Err(e) = j.close_interval(end, closed_by) {
+                eprintln!("holdguard: {e}");
+            }
+        }
+    }
+
+    /// Keeps the journal about calls: a silent hold that begins on a line carrying no audio at
+    /// all is journaled only once the line sounds again (a hung-up softphone plays nothing, and
+    /// the hours until the next call are not time on hold); after [`NO_CALL_S`] of no audio an
+    /// open interval is closed where the audio stopped. The microphone itself stays muted.
+    fn watch_line(&mut self, level_db: f32) {
+        let now = now_unix();
+        if level_db <= NO_AUDIO_DB {
+            let since = *self.silent_since.get_or_insert(now);
+            if !self.no_call && now - since >= NO_CALL_S {
+                self.no_call = true;
+                self.deferred = None;
+                if self.journal.as_deref().is_some_and(|j| j.is_open()) {
+                    self.journal_close(since, "call ended");
+                }
+                self.ctl.update(|s| s.no_call = true);
+            }
+        } else {
+            self.silent_since = None;
+            if self.no_call {
+                self.no_call = false;
+                self.call = crate::journal::format_utc(now).replace([' ', ':'], "-");
+                self.ctl.update(|s| s.no_call = false);
+            }
+            if let Some((start, reason)) = self.deferred.take() {
+                self.journal_open(start, reason);
+            }
+        }
+    }
 }
 
 impl Sink for LiveSink<'_> {
@@ -218,29 +297,59 @@ impl Sink for LiveSink<'_> {
         } else if self.far_quiet_since.is_none() {
             self.far_quiet_since = Some(hop.t);
         }
+        self.watch_line(hop.level_db);
+        self.far_db = hop.level_db;
+        let (counts, end, muted, mic) = &mut self.slot;
+        counts[hop.class.index()] += 1;
+        *muted |= hop.muted;
+        *mic |= hop.mic_active;
+        if hop.t >= *end {
+            let best = (0..counts.len()).max_by_key(|&k| counts[k]).unwrap_or(0);
+            self.ctl.push_slot(Slot {
+                class: Class::ALL[best],
+                muted: *muted,
+                mic_active: *mic,
+            });
+            *counts = Default::default();
+            *end = hop.t + SLOT_S;
+            *muted = false;
+            *mic = false;
+        }
     }
     fn transition(&mut self, tr: &Transition) {
         self.shared.muted.store(tr.muted, Ordering::Relaxed);
         let now = now_unix();
         let verb = if tr.muted { "muted" } else { "open" };
-        println!(
-            "{}  {verb} ({})",
-            crate::journal::format_utc(now),
-            tr.reason.describe()
-        );
-        if let Some(j) = self.journal.as_deref_mut() {
-            let r = if tr.muted {
-                j.open_interval(&self.call, now, tr.reason.key())
-            } else {
-                j.close_interval(now, tr.reason.key())
-            };
-            if let Err(e) = r {
-                eprintln!("holdguard: {e}");
+        if !self.quiet {
+            println!(
+                "{}  {verb} ({})",
+                crate::journal::format_utc(now),
+                tr.reason.describe()
+            );
+        }
+        self.ctl.update(|s| {
+            s.reason = Some(tr.reason.key().to_string());
+            s.since = now;
+            if !tr.muted && tr.reason == crate::guard::Reason::AgentSpeech {
+                s.agent_back += 1;
             }
+        });
+        if tr.muted {
+            self.deferred = None;
+            if tr.reason == crate::guard::Reason::SilentHold && self.silent_since.is_some() {
+                self.deferred = Some((now, tr.reason.key()));
+            } else {
+                self.journal_open(now, tr.reason.key());
+            }
+        } else {
+            if let Some((start, reason)) = self.deferred.take() {
+                self.journal_open(start, reason);
+            }
+            self.journal_close(now, tr.reason.key());
         }
     }
     fn event(&mut self, ev: &Event) {
-        if let Event::AnnouncementRecognised { .. } = ev {
+        if let (Event::AnnouncementRecognised { .. }, false) = (ev, self.quiet) {
             println!(
                 "{}  announcement recognised, kept muted",
                 crate::journal::format_utc(now_unix())
@@ -249,43 +358,36 @@ impl Sink for LiveSink<'_> {
     }
 }
 
-/// Takes the per-user lock, or says which instance holds it. The lock is released by the kernel
-/// when the process ends, however it ends.
-fn single_instance() -> anyhow::Result<std::fs::File> {
-    let dir = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    let path = dir.join("holdguard.lock");
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| anyhow::anyhow!("{}: cannot create the lock file: {e}", path.display()))?;
-    if file.try_lock().is_err() {
-        let pid = std::fs::read_to_string(&path).unwrap_or_default();
-        anyhow::bail!(
-            "Hold Guard is already guarding (process {}); stop it first",
-            pid.trim()
-        );
+/// Applies what the window, tray, hotkey or socket asked for.
+fn serve_requests(ctl: &Controller, engine: &mut Engine, sink: &mut LiveSink) {
+    for (seq, req) in ctl.take_requests() {
+        let error = match req {
+            Request::Command(c) => {
+                engine.command(c, sink);
+                None
+            }
+            Request::Delete(which) => match sink.journal.as_deref_mut() {
+                Some(j) => j.delete(&which).err().map(|e| e.to_string()),
+                None => Some("this guard keeps no journal".into()),
+            },
+        };
+        ctl.applied(seq, error);
     }
-    use std::io::{Seek, Write};
-    file.set_len(0)?;
-    file.rewind()?;
-    write!(file, "{}", std::process::id())?;
-    Ok(file)
 }
 
-/// Runs the live guard until Ctrl-C (or `duration`).
-pub fn run(opts: RunOptions) -> anyhow::Result<()> {
-    // One guard per user: a second one would share (and on exit remove) the virtual microphone.
-    let _lock = single_instance()?;
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))?;
+/// RMS level of `x` in dBFS (−100 for nothing).
+fn level_db(x: &[f32]) -> f32 {
+    if x.is_empty() {
+        return -100.0;
     }
+    let ms = x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32;
+    (10.0 * (ms + 1e-10).log10()).max(-100.0)
+}
+
+/// Runs the live guard until `ctl` is stopped (or `duration` passes). Errors are returned only
+/// for what prevents guarding from starting (no audio server, no device to use, no journal);
+/// once streaming, lost devices are retried for as long as it runs.
+pub fn run(opts: RunOptions, ctl: &Arc<Controller>) -> anyhow::Result<()> {
     let mut server = crate::audio::virtual_mic::Server::connect().ok();
     let mut vmic = None;
     if opts.out.is_none() {
@@ -293,13 +395,31 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
             .as_mut()
             .ok_or(crate::audio::virtual_mic::VirtualMicError::NoServer)?;
         let v = crate::audio::virtual_mic::VirtualMic::create(s)?;
-        println!(
-            "virtual microphone \"Hold Guard Microphone\" ({}) {}",
-            crate::audio::virtual_mic::SOURCE,
-            if v.reused { "reused" } else { "created" }
-        );
+        if !opts.quiet {
+            println!(
+                "virtual microphone \"Hold Guard Microphone\" ({}) {}",
+                crate::audio::virtual_mic::SOURCE,
+                if v.reused { "reused" } else { "created" }
+            );
+        }
         vmic = Some(v);
     }
+    let result = guard_streams(&opts, ctl, &mut server, &mut vmic);
+    if let (Some(s), Some(v)) = (server.as_mut(), vmic) {
+        v.remove(s)?;
+        if !opts.quiet {
+            println!("virtual microphone removed");
+        }
+    }
+    result
+}
+
+fn guard_streams(
+    opts: &RunOptions,
+    ctl: &Arc<Controller>,
+    server: &mut Option<crate::audio::virtual_mic::Server>,
+    vmic: &mut Option<crate::audio::virtual_mic::VirtualMic>,
+) -> anyhow::Result<()> {
     // The host lists devices when it is made: make it after the virtual microphone exists.
     let mut host = cpal::default_host();
     let default_sink = server
@@ -329,7 +449,14 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
             "cannot tell which microphone to guard; pass --mic DEVICE (see `holdguard devices`)"
         ),
     };
-    println!("microphone {mic_id}, far end {far_id}, output {out_id}");
+    if !opts.quiet {
+        println!("microphone {mic_id}, far end {far_id}, output {out_id}");
+    }
+    ctl.update(|s| {
+        s.mic = mic_id.clone();
+        s.far = far_id.clone();
+        s.out = out_id.clone();
+    });
 
     let mut journal = match opts.journal.clone().or_else(crate::journal::default_path) {
         Some(p) => {
@@ -350,9 +477,16 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     let mut engine = Engine::new(RATE, Some(RATE), opts.guard.clone());
     let mut sink = LiveSink {
         shared: &shared,
+        ctl,
         journal: journal.as_mut(),
         call: crate::journal::format_utc(now_unix()).replace([' ', ':'], "-"),
         far_quiet_since: None,
+        slot: (Default::default(), SLOT_S, false, false),
+        far_db: -100.0,
+        quiet: opts.quiet,
+        silent_since: None,
+        no_call: false,
+        deferred: None,
     };
     let started = Instant::now();
     let ids = (mic_id, far_id, out_id);
@@ -360,8 +494,19 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     let mut far_buf = vec![0.0f32; RATE as usize];
     let mut mic_buf = vec![0.0f32; RATE as usize];
     let mut last_beat = Instant::now();
+    let mut last_stats = Instant::now();
     let deadline_passed = |started: &Instant| opts.duration.is_some_and(|d| started.elapsed() >= d);
-    'outer: while !stop.load(Ordering::SeqCst) && !deadline_passed(&started) {
+    let publish = |engine: &Engine, problem: Option<String>| {
+        let state = State::from_mode(engine.mode());
+        ctl.update(|s| {
+            if s.state != state {
+                s.state = state;
+                s.since = now_unix();
+            }
+            s.problem = problem;
+        });
+    };
+    'outer: while !ctl.should_end() && !deadline_passed(&started) {
         let failed = Arc::new(AtomicBool::new(false));
         let (capture, playback) = pipe(RATE, PREFILL, shared.clone());
         let (far_prod, far_cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
@@ -375,22 +520,29 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         let streams = match build_streams(&host, &ids, ends, failed.clone(), shared.clone()) {
             Ok(s) => s,
             Err(e) => {
+                let msg = format!("cannot open the audio streams ({e:#})");
                 eprintln!(
-                    "holdguard: cannot open the audio streams ({e:#}); retrying in {:.1} s",
+                    "holdguard: {msg}; retrying in {:.1} s",
                     backoff.as_secs_f64()
                 );
-                std::thread::sleep(backoff);
+                publish(&engine, Some(msg));
+                let until = Instant::now() + backoff;
+                while Instant::now() < until && !ctl.should_end() {
+                    std::thread::sleep(Duration::from_millis(20));
+                    serve_requests(ctl, &mut engine, &mut sink);
+                    publish(&engine, ctl.status().problem);
+                }
                 backoff = (backoff * 2).min(Duration::from_secs(2));
                 host = cpal::default_host();
                 if let (Some(s), Some(v)) = (server.as_mut(), vmic.as_ref()) {
                     if !v.alive(s) {
-                        vmic = crate::audio::virtual_mic::VirtualMic::create(s).ok();
+                        *vmic = crate::audio::virtual_mic::VirtualMic::create(s).ok();
                     }
                 } else if opts.out.is_none() {
                     // The server went away: reconnect and recreate the virtual microphone.
-                    server = crate::audio::virtual_mic::Server::connect().ok();
+                    *server = crate::audio::virtual_mic::Server::connect().ok();
                     if let Some(s) = server.as_mut() {
-                        vmic = crate::audio::virtual_mic::VirtualMic::create(s).ok();
+                        *vmic = crate::audio::virtual_mic::VirtualMic::create(s).ok();
                     }
                 }
                 continue;
@@ -402,35 +554,68 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
             mic: mic_cons,
         };
         let mut last_far = Instant::now();
-        while !stop.load(Ordering::SeqCst) && !failed.load(Ordering::Relaxed) {
+        let mut problem = None;
+        while !ctl.should_end() && !failed.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(10));
+            serve_requests(ctl, &mut engine, &mut sink);
             let n = rings.mic.pop_slice(&mut mic_buf);
+            let mic_db = level_db(&mic_buf[..n]);
             engine.push_mic(&mic_buf[..n], &mut sink);
             let n = rings.far.pop_slice(&mut far_buf);
+            if ctl.far_quieted(now_unix()) {
+                // Our own chime or click on the default output: not the far end.
+                far_buf[..n].fill(0.0);
+            }
             engine.push_far(&far_buf[..n], &mut sink);
             // A device that vanished does not always report an error: a stream that stops
             // delivering is treated as lost too.
             if n > 0 {
                 last_far = Instant::now();
+                problem = None;
             } else if last_far.elapsed() > STALL {
-                eprintln!(
-                    "holdguard: the far end stopped delivering audio; reconnecting (the microphone stays {})",
+                let msg = format!(
+                    "the far end stopped delivering audio; reconnecting (the microphone stays {})",
                     if engine.muted() { "muted" } else { "open" }
                 );
+                eprintln!("holdguard: {msg}");
+                problem = Some(msg);
                 failed.store(true, Ordering::Relaxed);
             }
+            let far_db = sink.far_db;
+            publish(&engine, problem.clone());
+            ctl.update(|s| {
+                s.far_db = far_db;
+                if n > 0 || mic_db > -100.0 {
+                    s.mic_db = mic_db;
+                }
+            });
             if last_beat.elapsed() >= Duration::from_secs(5) {
                 last_beat = Instant::now();
                 if let Some(j) = sink.journal.as_deref_mut() {
                     let _ = j.heartbeat(now_unix());
                 }
             }
+            if opts.stats_every.is_some_and(|d| last_stats.elapsed() >= d) {
+                last_stats = Instant::now();
+                println!(
+                    "stats {:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples, overruns {}, RSS {:.1} MB",
+                    started.elapsed().as_secs_f64(),
+                    shared
+                        .latency_median_ms()
+                        .map_or("-".into(), |m| format!("{m:.1}")),
+                    shared.target.load(Ordering::Relaxed),
+                    shared.underruns.load(Ordering::Relaxed),
+                    shared.overruns.load(Ordering::Relaxed),
+                    rss_mb()
+                );
+                shared.reset_latency();
+            }
             if deadline_passed(&started) {
                 break 'outer;
             }
         }
         drop(streams);
-        if failed.load(Ordering::Relaxed) && !stop.load(Ordering::SeqCst) {
+        if failed.load(Ordering::Relaxed) && !ctl.should_end() {
             eprintln!(
                 "holdguard: an audio device went away; reconnecting (the guard keeps its state)"
             );
@@ -440,16 +625,17 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         j.close_interval(now_unix(), "shutdown")?;
     }
     let secs = started.elapsed().as_secs_f64();
-    println!(
-        "audio: {:.1} s of far end in {secs:.1} s ({} samples dropped); microphone {} samples short, {} dropped",
-        shared.far_samples.load(Ordering::Relaxed) as f64 / RATE as f64,
-        shared.far_dropped.load(Ordering::Relaxed),
-        shared.underruns.load(Ordering::Relaxed),
-        shared.overruns.load(Ordering::Relaxed),
-    );
-    if let (Some(s), Some(v)) = (server.as_mut(), vmic) {
-        v.remove(s)?;
-        println!("virtual microphone removed");
+    if !opts.quiet {
+        println!(
+            "audio: {:.1} s of far end in {secs:.1} s ({} samples dropped); microphone {} samples short, {} dropped; pipe latency median {} ms",
+            shared.far_samples.load(Ordering::Relaxed) as f64 / RATE as f64,
+            shared.far_dropped.load(Ordering::Relaxed),
+            shared.underruns.load(Ordering::Relaxed),
+            shared.overruns.load(Ordering::Relaxed),
+            shared
+                .latency_median_ms()
+                .map_or("-".into(), |m| format!("{m:.1}")),
+        );
     }
     Ok(())
 }

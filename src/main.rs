@@ -19,8 +19,12 @@ use holdguard::guard::{Event, GuardConfig};
     about = "Mutes your microphone while a call is on hold."
 )]
 struct Cli {
+    /// Without a command: start the desktop app (tray icon and window).
     #[command(subcommand)]
-    cmd: Cmd,
+    cmd: Option<Cmd>,
+    /// Start the desktop app hidden in the tray.
+    #[arg(long)]
+    hidden: bool,
 }
 
 #[derive(Subcommand)]
@@ -77,9 +81,33 @@ enum Cmd {
         /// Stop after this many seconds.
         #[arg(long, hide = true)]
         seconds: Option<f64>,
+        /// Print pipe latency, underruns and memory every this many seconds.
+        #[arg(long, hide = true)]
+        stats: Option<f64>,
     },
     /// List the audio devices `run` can use.
     Devices,
+    /// Toggle manual mute in the running Hold Guard (bind this to a desktop shortcut).
+    Toggle,
+    /// Mute the microphone by hand in the running Hold Guard.
+    Mute,
+    /// Unmute by hand; automatic muting waits for the next hold.
+    Unmute,
+    /// Pause guarding (microphone open) in the running Hold Guard.
+    Pause,
+    /// Resume guarding.
+    Resume,
+    /// Bring the running Hold Guard's window forward (optionally at a page).
+    Show {
+        #[arg(value_parser = ["guard", "log", "settings"])]
+        page: Option<String>,
+    },
+    /// Show what the running Hold Guard is doing.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the muted intervals of past calls, grouped by call, with totals.
     Log {
         /// Only intervals that end on or after this date (YYYY-MM-DD, UTC).
@@ -122,9 +150,35 @@ fn main() -> ExitCode {
     }
 }
 
+fn remote(line: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let status = holdguard::control::request(&holdguard::control::socket_path(), line)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+    } else {
+        println!("{}", status.line(holdguard::control::now_unix()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = GuardConfig::default();
-    match cli.cmd {
+    let Some(cmd) = cli.cmd else {
+        return holdguard::ui::run_app(holdguard::ui::AppOptions {
+            hidden: cli.hidden,
+            ..Default::default()
+        });
+    };
+    match cmd {
+        Cmd::Toggle => remote("toggle", false),
+        Cmd::Mute => remote("mute", false),
+        Cmd::Unmute => remote("unmute", false),
+        Cmd::Pause => remote("pause", false),
+        Cmd::Resume => remote("resume", false),
+        Cmd::Status { json } => remote("status", json),
+        Cmd::Show { page } => match page {
+            Some(p) => remote(&format!("show {p}"), false),
+            None => remote("show", false),
+        },
         Cmd::Analyze {
             far,
             mic,
@@ -193,6 +247,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             journal,
             config,
             seconds,
+            stats,
         } => {
             let (guard, mic, far, out) = match config.or_else(holdguard::config::default_path) {
                 Some(p) => {
@@ -213,14 +268,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 None => (GuardConfig::default(), mic, far, out),
             };
-            holdguard::live::run(holdguard::live::RunOptions {
-                mic,
-                far,
-                out,
-                journal,
-                guard,
-                duration: seconds.map(std::time::Duration::from_secs_f64),
-            })?;
+            // One guard per user: a second one would share (and on exit remove) the virtual
+            // microphone.
+            let _lock = holdguard::control::single_instance()?;
+            let ctl = holdguard::control::Controller::new();
+            {
+                let ctl = ctl.clone();
+                ctrlc::set_handler(move || ctl.stop())?;
+            }
+            let _socket =
+                holdguard::control::serve(&holdguard::control::socket_path(), ctl.clone())
+                    .map_err(|e| anyhow::anyhow!("cannot open the control socket: {e}"))?;
+            holdguard::live::run(
+                holdguard::live::RunOptions {
+                    mic,
+                    far,
+                    out,
+                    journal,
+                    guard,
+                    duration: seconds.map(std::time::Duration::from_secs_f64),
+                    quiet: false,
+                    stats_every: stats.map(std::time::Duration::from_secs_f64),
+                },
+                &ctl,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Devices => {
@@ -321,34 +392,13 @@ fn log_report(
     let all: Vec<&holdguard::journal::Interval> = intervals.iter().collect();
     let mut s = String::new();
     if csv {
-        writeln!(s, "call,start_utc,end_utc,duration_s,reason,closed_by")?;
-        for i in intervals {
-            writeln!(
-                s,
-                "{},{},{},{:.1},{},{}",
-                i.call,
-                format_utc(i.start),
-                format_utc(i.end),
-                i.duration(),
-                i.reason,
-                i.closed_by.replace(',', ";")
-            )?;
-        }
+        s.push_str(&holdguard::journal::to_csv(&all));
     } else if json {
-        let v = serde_json::json!({
-            "calls": calls.iter().map(|(c, v)| serde_json::json!({
-                "call": c,
-                "on_hold_s": (hold(v) * 10.0).round() / 10.0,
-                "muted_s": (muted(v) * 10.0).round() / 10.0,
-                "intervals": v,
-            })).collect::<Vec<_>>(),
-            "total": {
-                "calls": calls.len(),
-                "on_hold_s": (hold(&all) * 10.0).round() / 10.0,
-                "muted_s": (muted(&all) * 10.0).round() / 10.0,
-            },
-        });
-        writeln!(s, "{}", serde_json::to_string_pretty(&v)?)?;
+        writeln!(
+            s,
+            "{}",
+            serde_json::to_string_pretty(&holdguard::journal::to_json(&all))?
+        )?;
     } else if calls.is_empty() {
         writeln!(s, "No muted intervals in {}.", path.display())?;
     } else {

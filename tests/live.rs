@@ -2,8 +2,9 @@
 //!
 //! Ignored by default: they need a PipeWire or PulseAudio server with two null sinks, `sink_a` (the
 //! phone's speaker: the far end plays there) and `sink_b` (standing for the microphone), plus
-//! `paplay` and `parec`. `.ci/run` starts such a server (scripts/audio-pipewire.sh) and runs them
-//! with `cargo test --release --test live -- --ignored --test-threads 1`.
+//! `paplay` and `parec`. `scripts/test.sh` (the README's test command) starts such a server inside
+//! `scripts/session.sh` and runs them with `cargo test --release --test live -- --ignored
+//! --test-threads 1`.
 
 mod common;
 

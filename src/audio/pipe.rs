@@ -3,6 +3,14 @@
 //! The capture side pushes samples into a lock-free ring; the playback side pops them, applies the
 //! gate according to an atomic "muted" flag that the engine thread sets, and fills any shortfall
 //! with silence rather than waiting. Both halves are allocation-free after construction.
+//!
+//! The microphone and the output may run on different clocks, so the ring would slowly fill
+//! (latency creeps) or empty (underruns). The playback side therefore reads at a ratio within
+//! ±0.5 % of 1, steered by a slow average of the ring's fill towards a target cushion, with linear
+//! interpolation between samples (inaudible at such ratios). The cushion itself adapts like a
+//! jitter buffer: an underrun (a callback came late) raises it, and a calm minute lowers it again
+//! towards the smallest one. Each callback also records the pipe's latency in a histogram of
+//! atomics, so the median can be reported without touching the audio thread.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,7 +21,6 @@ use ringbuf::{HeapCons, HeapProd, HeapRb};
 use super::gate::Gate;
 
 /// State shared between the callbacks and the rest of the program.
-#[derive(Default)]
 pub struct Shared {
     /// Set by the engine thread; read by the playback callback.
     pub muted: AtomicBool,
@@ -24,7 +31,68 @@ pub struct Shared {
     /// Far-end samples captured, and dropped because the engine fell behind.
     pub far_samples: AtomicU64,
     pub far_dropped: AtomicU64,
+    /// Playback callbacks per latency bin of [`LATENCY_BIN_MS`] (the last bin: everything above).
+    pub latency: [AtomicU64; LATENCY_BINS],
+    /// The cushion the pipe aims at now, in samples.
+    pub target: AtomicU64,
 }
+
+/// Width of a latency histogram bin, milliseconds.
+pub const LATENCY_BIN_MS: f64 = 0.5;
+/// Number of latency bins (0–50 ms).
+pub const LATENCY_BINS: usize = 100;
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            muted: AtomicBool::new(false),
+            underruns: AtomicU64::new(0),
+            overruns: AtomicU64::new(0),
+            far_samples: AtomicU64::new(0),
+            far_dropped: AtomicU64::new(0),
+            latency: std::array::from_fn(|_| AtomicU64::new(0)),
+            target: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Shared {
+    /// Median pipe latency (ms) over all playback callbacks so far, if there were any.
+    pub fn latency_median_ms(&self) -> Option<f64> {
+        let counts: Vec<u64> = self
+            .latency
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect();
+        let total: u64 = counts.iter().sum();
+        let mut seen = 0;
+        for (k, c) in counts.iter().enumerate() {
+            seen += c;
+            if total > 0 && seen * 2 >= total {
+                return Some((k as f64 + 0.5) * LATENCY_BIN_MS);
+            }
+        }
+        None
+    }
+
+    /// Forgets the latency histogram (to measure one stretch of time).
+    pub fn reset_latency(&self) {
+        self.latency
+            .iter()
+            .for_each(|c| c.store(0, Ordering::Relaxed));
+    }
+}
+
+/// Largest step away from a read ratio of 1.
+const MAX_SKEW: f64 = 0.005;
+/// Skew per sample of fill error (500 samples off target → the largest skew).
+const SKEW_PER_SAMPLE: f64 = 1e-5;
+/// Fill errors smaller than this are left alone (no skew at all: bit-exact passthrough).
+const DEADBAND: f64 = 48.0;
+/// Seconds the fill is averaged over.
+const AVERAGE_S: f64 = 1.0;
+/// Seconds without an underrun before the cushion shrinks by a step.
+const CALM_S: f64 = 60.0;
 
 /// The capture half: lives in the microphone callback.
 pub struct CaptureHalf {
@@ -38,14 +106,28 @@ pub struct PlaybackHalf {
     gate: Gate,
     shared: Arc<Shared>,
     primed: bool,
-    prefill: usize,
+    /// Smallest cushion, and the one aimed at now (samples).
+    min_target: usize,
+    target: usize,
+    max_target: usize,
+    rate: f64,
+    /// Averaged fill (samples) and the read ratio it sets.
+    avg: f64,
+    ratio: f64,
+    /// Interpolation state: output = prev + (next − prev)·phase.
+    phase: f64,
+    prev: f32,
+    next: f32,
+    /// Samples played since the last underrun.
+    calm: u64,
 }
 
 /// Builds both halves for mono audio at `rate`, with `prefill` samples of latency cushion.
 pub fn pipe(rate: u32, prefill: usize, shared: Arc<Shared>) -> (CaptureHalf, PlaybackHalf) {
-    let capacity = (prefill * 4).max(rate as usize / 5);
+    let capacity = (prefill * 8).max(rate as usize / 5);
     let (prod, cons) = HeapRb::<f32>::new(capacity).split();
     let open = !shared.muted.load(Ordering::Relaxed);
+    shared.target.store(prefill as u64, Ordering::Relaxed);
     (
         CaptureHalf {
             prod,
@@ -56,7 +138,16 @@ pub fn pipe(rate: u32, prefill: usize, shared: Arc<Shared>) -> (CaptureHalf, Pla
             gate: Gate::new(rate, 5.0, open),
             shared,
             primed: false,
-            prefill,
+            min_target: prefill,
+            target: prefill,
+            max_target: capacity / 2,
+            rate: rate as f64,
+            avg: prefill as f64,
+            ratio: 1.0,
+            phase: 0.0,
+            prev: 0.0,
+            next: 0.0,
+            calm: 0,
         },
     )
 }
@@ -77,27 +168,87 @@ impl PlaybackHalf {
     /// Called from the output callback: fills `out` (mono) with gated microphone audio.
     pub fn fill(&mut self, out: &mut [f32]) {
         if !self.primed {
-            // Wait for the cushion once, so the first callbacks do not underrun at once.
-            if self.cons.occupied_len() < self.prefill {
+            // Wait for the cushion plus this read (and the interpolator's one sample), so the
+            // next callbacks do not underrun at once.
+            if self.cons.occupied_len() < self.target + out.len() + 1 {
                 out.iter_mut().for_each(|s| *s = 0.0);
                 return;
             }
             self.primed = true;
+            self.avg = self.target as f64;
+            self.ratio = 1.0;
+            self.next = self.cons.try_pop().unwrap_or(0.0);
         }
-        let n = self.cons.pop_slice(out);
-        if n < out.len() {
-            out[n..].iter_mut().for_each(|s| *s = 0.0);
-            self.shared
-                .underruns
-                .fetch_add((out.len() - n) as u64, Ordering::Relaxed);
+        let mut short = 0u64;
+        for o in out.iter_mut() {
+            *o = self.prev + (self.next - self.prev) * self.phase as f32;
+            self.phase += self.ratio;
+            while self.phase >= 1.0 {
+                self.phase -= 1.0;
+                self.prev = self.next;
+                match self.cons.try_pop() {
+                    Some(s) => self.next = s,
+                    None => short += 1,
+                }
+            }
         }
+        if short > 0 {
+            self.underrun(short);
+        } else {
+            self.calm += out.len() as u64;
+            if self.calm as f64 >= CALM_S * self.rate && self.target > self.min_target {
+                // A calm minute: give back some of the cushion.
+                self.target = (self.target * 7 / 8).max(self.min_target);
+                self.shared
+                    .target
+                    .store(self.target as u64, Ordering::Relaxed);
+                self.calm = 0;
+            }
+        }
+        // What is left in the ring after a read is the cushion against a late microphone: steer it.
+        let left = self.cons.occupied_len();
+        self.steer(left, out.len());
+        // Latency of this callback: what waits in the ring after it, plus half a block.
+        let ms = (left as f64 + out.len() as f64 / 2.0) / self.rate * 1000.0;
+        let bin = ((ms / LATENCY_BIN_MS) as usize).min(LATENCY_BINS - 1);
+        self.shared.latency[bin].fetch_add(1, Ordering::Relaxed);
         let open = !self.shared.muted.load(Ordering::Relaxed);
         self.gate.process(out, 1, open);
+    }
+
+    /// Sets the next read ratio from the averaged fill left after reads.
+    fn steer(&mut self, left: usize, block: usize) {
+        let fill = left as f64;
+        let a = (block as f64 / (AVERAGE_S * self.rate)).min(1.0);
+        self.avg += a * (fill - self.avg);
+        let err = self.avg - self.target as f64;
+        self.ratio = if err.abs() < DEADBAND {
+            1.0
+        } else {
+            1.0 + (err * SKEW_PER_SAMPLE).clamp(-MAX_SKEW, MAX_SKEW)
+        };
+    }
+
+    /// The ring ran dry: count it, grow the cushion, and wait for it to fill again.
+    fn underrun(&mut self, short: u64) {
+        self.shared.underruns.fetch_add(short, Ordering::Relaxed);
+        self.target = (self.target * 3 / 2).min(self.max_target);
+        self.shared
+            .target
+            .store(self.target as u64, Ordering::Relaxed);
+        self.calm = 0;
+        self.primed = false;
+        self.phase = 0.0;
     }
 
     /// Samples waiting in the ring (the pipe's present latency, in samples).
     pub fn fill_level(&self) -> usize {
         self.cons.occupied_len()
+    }
+
+    /// The read ratio in force (1 = no correction).
+    pub fn ratio(&self) -> f64 {
+        self.ratio
     }
 }
 
@@ -109,17 +260,88 @@ mod tests {
     fn samples_pass_in_order_and_muting_silences() {
         let shared = Arc::new(Shared::default());
         let (mut cap, mut play) = pipe(48_000, 480, shared.clone());
-        let input: Vec<f32> = (0..4800).map(|i| (i as f32 * 0.01).sin()).collect();
-        cap.push(&input);
-        let mut out = vec![0.0; 4800];
-        play.fill(&mut out);
-        assert_eq!(out, input);
+        let input: Vec<f32> = (0..49_000).map(|i| (i as f32 * 0.01).sin()).collect();
+        let mut out = vec![0.0; 48_000];
+        // The microphone has delivered the cushion (and one sample) before the output starts.
+        cap.push(&input[..481]);
+        for k in 0..100 {
+            cap.push(&input[481 + k * 480..481 + (k + 1) * 480]);
+            play.fill(&mut out[k * 480..(k + 1) * 480]);
+        }
+        // At the target fill the ratio is exactly 1: the samples pass unchanged (one sample late,
+        // the interpolator's), and the cushion stays where it was.
+        assert_eq!(play.ratio(), 1.0);
+        assert_eq!(play.fill_level(), 480);
+        assert_eq!(&out[1..48_000], &input[..47_999]);
         shared.muted.store(true, Ordering::Relaxed);
-        cap.push(&input);
-        play.fill(&mut out);
-        assert!(out[240..].iter().all(|&s| s == 0.0));
+        cap.push(&input[..4800]);
+        play.fill(&mut out[..4800]);
+        assert!(out[240..4800].iter().all(|&s| s == 0.0));
         assert_eq!(shared.underruns.load(Ordering::Relaxed), 0);
+        let median = shared.latency_median_ms().unwrap();
+        assert!((4.0..16.0).contains(&median), "{median}");
+    }
+
+    /// Feeds the pipe from a clock `skew` faster than the output's, in 256-sample callbacks, for
+    /// `seconds`; returns the fill at the end and the underruns.
+    fn drift(skew: f64, seconds: usize) -> (usize, u64, usize) {
+        let shared = Arc::new(Shared::default());
+        let (mut cap, mut play) = pipe(48_000, 480, shared.clone());
+        let block = vec![0.1f32; 1024];
+        let mut out = vec![0.0f32; 256];
+        let mut owed = 0.0f64;
+        let mut fills = Vec::new();
+        for k in 0..seconds * 48_000 / 256 {
+            owed += 256.0 * (1.0 + skew);
+            let n = owed as usize;
+            owed -= n as f64;
+            cap.push(&block[..n]);
+            play.fill(&mut out);
+            if k % 187 == 0 {
+                fills.push(play.fill_level());
+            }
+        }
+        let late = fills[fills.len() / 2..].iter().max().copied().unwrap_or(0);
+        (
+            play.fill_level(),
+            shared.underruns.load(Ordering::Relaxed),
+            late,
+        )
+    }
+
+    #[test]
+    fn clock_drift_keeps_the_cushion_steady() {
+        // ±0.1 % is ten times what real sound cards drift apart: 48 samples a second.
+        for skew in [0.001, -0.001, 0.0002, -0.0002] {
+            let (fill, underruns, late_max) = drift(skew, 600);
+            assert_eq!(underruns, 0, "skew {skew}");
+            // Without steering, ten minutes at +0.1 % would pile up 28 800 samples.
+            assert!(late_max < 480 + 600, "skew {skew}: fill {late_max}");
+            assert!(fill < 480 + 600, "skew {skew}: fill {fill}");
+        }
+    }
+
+    #[test]
+    fn an_underrun_grows_the_cushion_and_calm_shrinks_it() {
+        let shared = Arc::new(Shared::default());
+        let (mut cap, mut play) = pipe(48_000, 480, shared.clone());
+        let block = vec![0.1f32; 256];
+        let mut out = vec![0.0f32; 256];
+        cap.push(&[0.1; 481]);
+        for _ in 0..10 {
+            cap.push(&block);
+            play.fill(&mut out);
+        }
+        // A late microphone callback: the output asks twice in a row.
         play.fill(&mut out);
-        assert_eq!(shared.underruns.load(Ordering::Relaxed), 4800);
+        play.fill(&mut out);
+        assert!(shared.underruns.load(Ordering::Relaxed) > 0);
+        let grown = shared.target.load(Ordering::Relaxed);
+        assert_eq!(grown, 720);
+        for _ in 0..(70 * 48_000 / 256) {
+            cap.push(&block);
+            play.fill(&mut out);
+        }
+        assert!(shared.target.load(Ordering::Relaxed) < grown);
     }
 }

@@ -28,4 +28,4 @@
 
 mod rules;
 
-pub use rules::{Command, Event, Guard, GuardConfig, Input, Reason, Transition};
+pub use rules::{Command, Event, Guard, GuardConfig, Input, Mode, Reason, Transition};

@@ -113,6 +113,21 @@ pub struct Transition {
     pub reason: Reason,
 }
 
+/// What decides the output at the moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Automatic, open: live conversation.
+    Live,
+    /// Automatic, muted: the call is on hold (hold music or silent hold).
+    Hold(Reason),
+    /// Muted by hand.
+    ManualMute,
+    /// Opened by hand; automatic muting waits for the next hold.
+    ManualUnmute,
+    /// Guarding paused: open.
+    Paused,
+}
+
 /// A manual command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -227,6 +242,8 @@ pub struct Guard {
     /// Speech early in this hold is probably the queue's greeting (see `judge_speech`).
     greeting_expected: bool,
     last_reopen: f64,
+    /// The far end has sounded at least once: before that there is no call to be on hold in.
+    heard_far: bool,
 }
 
 impl Guard {
@@ -259,6 +276,7 @@ impl Guard {
             episode: None,
             greeting_expected: false,
             last_reopen: f64::NEG_INFINITY,
+            heard_far: false,
             cfg,
         }
     }
@@ -266,6 +284,17 @@ impl Guard {
     /// Whether the microphone is muted now.
     pub fn muted(&self) -> bool {
         self.muted
+    }
+
+    /// What the output follows now, for status displays.
+    pub fn mode(&self) -> Mode {
+        match (self.manual, self.auto) {
+            (Some(Manual::Mute), _) => Mode::ManualMute,
+            (Some(Manual::Unmute), _) => Mode::ManualUnmute,
+            (Some(Manual::Pause), _) => Mode::Paused,
+            (None, Auto::Live) => Mode::Live,
+            (None, Auto::Hold { reason, .. }) => Mode::Hold(reason),
+        }
     }
 
     /// The configuration in force.
@@ -315,6 +344,7 @@ impl Guard {
     pub fn step(&mut self, x: &Input, mut event: impl FnMut(Event)) -> Option<Transition> {
         self.hops_seen += 1;
         let t = x.t;
+        self.heard_far |= x.far_active;
         let speechy = x.far_active && x.probs.speech() > 0.5;
         self.speech_bits.push(speechy);
         self.clean_bits
@@ -366,6 +396,7 @@ impl Guard {
             )),
             Auto::Live
                 if can_change
+                    && self.heard_far
                     && t - self.last_far_speech.max(self.last_mic).max(0.0)
                         >= self.cfg.silent_hold_delay_s =>
             {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use time::{format_utc, parse_date};
+pub use time::{day_of, format_utc, parse_date, week_of};
 
 /// Why a muted interval ended.
 pub const ENDED_UNEXPECTEDLY: &str = "ended unexpectedly";
@@ -235,6 +235,29 @@ impl Journal {
         })
     }
 
+    /// Removes closed intervals (see [`delete_intervals`]); the open one, if any, stays. Reopens
+    /// the append handle on the new file.
+    pub fn delete(&mut self, which: &[(String, f64)]) -> Result<usize, JournalError> {
+        let which: Vec<(String, f64)> = which
+            .iter()
+            .filter(|(c, s)| {
+                !self
+                    .open
+                    .as_ref()
+                    .is_some_and(|(oc, os, _)| oc == c && (os - s).abs() < 1e-6)
+            })
+            .cloned()
+            .collect();
+        let n = delete_intervals(&self.path, &which)?;
+        if n > 0 {
+            self.file = OpenOptions::new()
+                .append(true)
+                .open(&self.path)
+                .map_err(io(&self.path, "cannot reopen the journal"))?;
+        }
+        Ok(n)
+    }
+
     /// Whether an interval is open.
     pub fn is_open(&self) -> bool {
         self.open.is_some()
@@ -281,6 +304,128 @@ impl Journal {
             .sync_data()
             .map_err(io(&self.path, "cannot sync the journal"))
     }
+}
+
+/// Removes the intervals `which` ((call, start) pairs) from the journal at `path`, keeping every
+/// other line (unreadable ones too: they are not ours to drop). The file is rewritten to a
+/// temporary file (mode 0600), synced and renamed over the old one, so a crash leaves either the
+/// old or the new journal, never half of one. Returns how many intervals went.
+///
+/// Only the process that writes the journal may call this while guarding (it must reopen its
+/// append handle afterwards): see [`Journal::delete`].
+pub fn delete_intervals(path: &Path, which: &[(String, f64)]) -> Result<usize, JournalError> {
+    let text = match std::fs::read(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(io(path, "cannot read the journal")(e)),
+    };
+    let doomed = |call: &str, start: f64| {
+        which
+            .iter()
+            .any(|(c, s)| c == call && (s - start).abs() < 1e-6)
+    };
+    let mut kept = Vec::with_capacity(text.len());
+    let mut removed = 0;
+    for line in text.split_inclusive(|b| *b == b'\n') {
+        let drop = match serde_json::from_slice::<Record>(line) {
+            Ok(Record::Open { call, start, .. }) => doomed(&call, start),
+            Ok(Record::Close { call, start, .. }) => {
+                let d = doomed(&call, start);
+                removed += d as usize;
+                d
+            }
+            Err(_) => false,
+        };
+        if !drop {
+            kept.extend_from_slice(line);
+        }
+    }
+    if removed == 0 {
+        return Ok(0);
+    }
+    let tmp = path.with_extension("jsonl.tmp");
+    let mut options = OpenOptions::new();
+    options.create(true).write(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options
+        .open(&tmp)
+        .map_err(io(&tmp, "cannot write the new journal"))?;
+    f.write_all(&kept)
+        .and_then(|_| f.sync_all())
+        .map_err(io(&tmp, "cannot write the new journal"))?;
+    std::fs::rename(&tmp, path).map_err(io(path, "cannot replace the journal"))?;
+    Ok(removed)
+}
+
+/// Seconds on hold (intervals the guard muted for a hold) and seconds muted (all intervals).
+pub fn totals<'a>(intervals: impl IntoIterator<Item = &'a Interval>) -> (f64, f64) {
+    intervals.into_iter().fold((0.0, 0.0), |(h, m), i| {
+        (
+            h + if i.is_hold() { i.duration() } else { 0.0 },
+            m + i.duration(),
+        )
+    })
+}
+
+/// (key, seconds on hold, seconds muted) per value of `key` (e.g. [`day_of`] or [`week_of`] of
+/// the interval's start), in key order.
+pub fn totals_by<'a>(
+    intervals: impl IntoIterator<Item = &'a Interval>,
+    key: impl Fn(f64) -> String,
+) -> Vec<(String, f64, f64)> {
+    let mut map: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
+    for i in intervals {
+        let e = map.entry(key(i.start)).or_default();
+        let (h, m) = totals([i]);
+        e.0 += h;
+        e.1 += m;
+    }
+    map.into_iter().map(|(k, (h, m))| (k, h, m)).collect()
+}
+
+/// Intervals as CSV, one row per interval (times in UTC).
+pub fn to_csv(intervals: &[&Interval]) -> String {
+    let mut s = String::from("call,start_utc,end_utc,duration_s,reason,closed_by\n");
+    for i in intervals {
+        s.push_str(&format!(
+            "{},{},{},{:.1},{},{}\n",
+            i.call.replace(',', ";"),
+            format_utc(i.start),
+            format_utc(i.end),
+            i.duration(),
+            i.reason.replace(',', ";"),
+            i.closed_by.replace(',', ";")
+        ));
+    }
+    s
+}
+
+/// Intervals as JSON, grouped by call with totals.
+pub fn to_json(intervals: &[&Interval]) -> serde_json::Value {
+    let tenth = |x: f64| (x * 10.0).round() / 10.0;
+    let owned: Vec<Interval> = intervals.iter().map(|i| (*i).clone()).collect();
+    let calls = by_call(&owned);
+    let (hold, muted) = totals(intervals.iter().copied());
+    serde_json::json!({
+        "calls": calls.iter().map(|(c, v)| {
+            let (h, m) = totals(v.iter().copied());
+            serde_json::json!({
+                "call": c,
+                "on_hold_s": tenth(h),
+                "muted_s": tenth(m),
+                "intervals": v,
+            })
+        }).collect::<Vec<_>>(),
+        "total": {
+            "calls": calls.len(),
+            "on_hold_s": tenth(hold),
+            "muted_s": tenth(muted),
+        },
+    })
 }
 
 /// Intervals grouped by call, in the order calls first appear.
@@ -367,6 +512,62 @@ mod tests {
         assert_eq!(c.intervals.len(), 2, "{c:?}");
         assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
         assert!(c.warnings[0].starts_with("line 3:"), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn delete_removes_only_the_chosen_intervals_and_keeps_appending() {
+        let path = tmpdir("delete").join("journal.jsonl");
+        let (mut j, _) = Journal::open(&path).unwrap();
+        j.open_interval("a", 10.0, "hold_music").unwrap();
+        j.close_interval(20.0, "agent_speech").unwrap();
+        j.open_interval("b", 30.0, "silent_hold").unwrap();
+        j.close_interval(40.0, "agent_speech").unwrap();
+        j.open_interval("b", 50.0, "hold_music").unwrap();
+        // The open interval cannot be deleted from under the guard.
+        let n = j
+            .delete(&[("a".into(), 10.0), ("b".into(), 50.0), ("zz".into(), 1.0)])
+            .unwrap();
+        assert_eq!(n, 1);
+        j.close_interval(60.0, "agent_speech").unwrap();
+        let c = read(&path).unwrap();
+        let starts: Vec<f64> = c.intervals.iter().map(|i| i.start).collect();
+        assert_eq!(starts, vec![30.0, 50.0]);
+        assert!(c.unclosed.is_empty() && c.warnings.is_empty());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        assert_eq!(delete_intervals(&path, &[("none".into(), 0.0)]).unwrap(), 0);
+    }
+
+    #[test]
+    fn exports_agree_with_totals() {
+        let iv = |s: f64, reason: &str| Interval {
+            call: "c,1".into(),
+            start: s,
+            end: s + 30.0,
+            reason: reason.into(),
+            closed_by: "agent_speech".into(),
+        };
+        let all = [iv(0.0, "hold_music"), iv(100.0, "manual_mute")];
+        let refs: Vec<&Interval> = all.iter().collect();
+        assert_eq!(totals(refs.iter().copied()), (30.0, 60.0));
+        let csv = to_csv(&refs);
+        assert_eq!(csv.lines().count(), 3);
+        assert!(csv
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("c;1,1970-01-01 00:00:00,"));
+        let by_day = totals_by(refs.iter().copied(), day_of);
+        assert_eq!(by_day, vec![("1970-01-01".to_string(), 30.0, 60.0)]);
+        let j = to_json(&refs);
+        assert_eq!(j["total"]["muted_s"], 60.0);
+        assert_eq!(j["calls"][0]["on_hold_s"], 30.0);
     }
 
     #[test]

@@ -13,6 +13,19 @@ pub fn format_utc(secs: f64) -> String {
     )
 }
 
+/// The UTC date (`YYYY-MM-DD`) of Unix seconds.
+pub fn day_of(secs: f64) -> String {
+    format_utc(secs)[..10].to_string()
+}
+
+/// The UTC date (`YYYY-MM-DD`) of the Monday that starts the week of Unix seconds.
+pub fn week_of(secs: f64) -> String {
+    let day = (secs.floor() as i64).div_euclid(86_400);
+    // 1970-01-01 was a Thursday: three days after a Monday.
+    let monday = day - (day + 3).rem_euclid(7);
+    day_of((monday * 86_400) as f64)
+}
+
 /// Unix seconds at 00:00 UTC of a `YYYY-MM-DD` date, or `None` if it is not one.
 pub fn parse_date(s: &str) -> Option<f64> {
     let mut it = s.trim().splitn(3, '-');
@@ -72,6 +85,15 @@ mod tests {
     #[test]
     fn dates_round_trip() {
         assert_eq!(format_utc(0.0), "1970-01-01 00:00:00");
+        // 2026-11-28 is a Saturday; its week began on Monday 2026-11-23.
+        assert_eq!(day_of(1_795_856_400.0), "2026-11-28");
+        assert_eq!(week_of(1_795_856_400.0), "2026-11-23");
+        assert_eq!(week_of(parse_date("2026-11-23").unwrap()), "2026-11-23");
+        assert_eq!(
+            week_of(parse_date("2026-11-22").unwrap() + 86_399.0),
+            "2026-11-16"
+        );
+        assert_eq!(week_of(0.0), "1969-12-29");
         assert_eq!(format_utc(1_795_856_400.0), "2026-11-28 09:00:00");
         assert_eq!(parse_date("2026-11-28"), Some(1_795_824_000.0));
         assert_eq!(

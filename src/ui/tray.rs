@@ -1,0 +1,168 @@
+//! The tray icon (a StatusNotifierItem over D-Bus, through tray-icon's ksni backend: no GTK).
+//!
+//! Menu clicks arrive on tray-icon's own thread, so they only queue requests on the
+//! [`Controller`]; the icon, tooltip and menu texts are refreshed from the UI thread when the
+//! status changes. Without a session bus there is no tray: the app then says so and closing the
+//! window quits.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tray_icon::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
+use tray_icon::{Icon, TrayIcon, TrayIconBuilder, TrayIconEvent};
+
+use super::icons::{rgba, Look};
+use crate::control::{Controller, Request, State, Status};
+use crate::guard::Command;
+
+/// Size of the tray pixmaps.
+const SIZE: u32 = 32;
+
+/// The look the tray shows for `status`.
+pub fn look(status: &Status) -> Look {
+    if status.problem.is_some() {
+        return Look::Problem;
+    }
+    match status.state {
+        State::HoldMusic | State::SilentHold => Look::MutedHold,
+        State::ManualMute => Look::MutedManual,
+        State::Paused => Look::Paused,
+        State::Live | State::ManualUnmute | State::Starting => Look::Live,
+    }
+}
+
+/// The tooltip for `status` at `now`.
+pub fn tooltip(status: &Status, now: f64) -> String {
+    let mut s = format!("Hold Guard: {}", status.line(now));
+    if let Some(r) = &status.reason {
+        s.push_str(&format!("\nlast change: {}", r.replace('_', " ")));
+    }
+    s
+}
+
+/// The live tray icon and the menu items whose text follows the state.
+pub struct Tray {
+    icon: TrayIcon,
+    mute: MenuItem,
+    pause: CheckMenuItem,
+    icons: HashMap<Look, Icon>,
+    shown_look: Option<Look>,
+    shown_state: Option<State>,
+    shown_tip: String,
+}
+
+impl Tray {
+    /// Puts the icon in the tray. Menu and click handlers go to `ctl`; `wake` asks the UI thread
+    /// to act (quit, show the window).
+    pub fn new(ctl: &Arc<Controller>) -> Result<Self, String> {
+        let mute = MenuItem::with_id("mute", "Mute microphone", true, None);
+        let pause = CheckMenuItem::with_id("pause", "Pause guarding", true, false, None);
+        let open = MenuItem::with_id("open", "Open window", true, None);
+        let quit = MenuItem::with_id("quit", "Quit Hold Guard", true, None);
+        let menu = Menu::with_items(&[
+            &mute,
+            &pause,
+            &PredefinedMenuItem::separator(),
+            &open,
+            &quit,
+        ])
+        .map_err(|e| e.to_string())?;
+        let mut icons = HashMap::new();
+        for l in Look::ALL {
+            let icon = Icon::from_rgba(rgba(l, SIZE), SIZE, SIZE).map_err(|e| e.to_string())?;
+            icons.insert(l, icon);
+        }
+        let icon = TrayIconBuilder::new()
+            .with_id("holdguard")
+            .with_title("Hold Guard")
+            .with_tooltip("Hold Guard")
+            .with_icon(icons[&Look::Live].clone())
+            .with_menu(Box::new(menu))
+            .with_menu_on_left_click(false)
+            .build()
+            .map_err(|e| format!("no system tray ({e})"))?;
+        let c = ctl.clone();
+        MenuEvent::set_event_handler(Some(move |ev: MenuEvent| {
+            if ev.id == "mute" {
+                c.submit(Request::Command(Command::Toggle));
+            } else if ev.id == "pause" {
+                let paused = c.status().state == State::Paused;
+                c.submit(Request::Command(if paused {
+                    Command::Resume
+                } else {
+                    Command::Pause
+                }));
+            } else if ev.id == "open" {
+                c.request_show();
+            } else if ev.id == "quit" {
+                c.stop();
+            }
+        }));
+        let c = ctl.clone();
+        TrayIconEvent::set_event_handler(Some(move |ev: TrayIconEvent| {
+            if let TrayIconEvent::Click { .. } | TrayIconEvent::DoubleClick { .. } = ev {
+                c.request_show();
+            }
+        }));
+        Ok(Self {
+            icon,
+            mute,
+            pause,
+            icons,
+            shown_look: None,
+            shown_state: None,
+            shown_tip: String::new(),
+        })
+    }
+
+    /// Brings icon, tooltip and menu in line with `status`.
+    pub fn update(&mut self, status: &Status, now: f64) {
+        let l = look(status);
+        if self.shown_look != Some(l) {
+            let _ = self.icon.set_icon(Some(self.icons[&l].clone()));
+            self.shown_look = Some(l);
+        }
+        if self.shown_state != Some(status.state) {
+            self.mute.set_text(if status.state.muted() {
+                "Unmute microphone"
+            } else {
+                "Mute microphone"
+            });
+            self.pause.set_checked(status.state == State::Paused);
+            self.shown_state = Some(status.state);
+        }
+        let tip = tooltip(status, now);
+        if tip != self.shown_tip {
+            let _ = self.icon.set_tooltip(Some(&tip));
+            self.shown_tip = tip;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_follow_the_state_and_problems_win() {
+        let mut s = Status {
+            state: State::HoldMusic,
+            ..Status::default()
+        };
+        assert_eq!(look(&s), Look::MutedHold);
+        s.state = State::ManualMute;
+        assert_eq!(look(&s), Look::MutedManual);
+        s.state = State::Paused;
+        assert_eq!(look(&s), Look::Paused);
+        s.state = State::ManualUnmute;
+        assert_eq!(look(&s), Look::Live);
+        s.problem = Some("far end lost".into());
+        assert_eq!(look(&s), Look::Problem);
+        s.since = 100.0;
+        let t = tooltip(&s, 165.0);
+        assert!(
+            t.contains("LIVE") && t.contains("1:05") && t.contains("far end lost"),
+            "{t}"
+        );
+    }
+}
