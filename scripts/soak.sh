@@ -20,4 +20,4 @@ PID=$(pgrep -n -f 'holdguard run --mic pipewire:sink_b')
 C0=$(awk '{print $14+$15}' /proc/$PID/stat); T0=$(date +%s)
 while kill -0 $PID 2>/dev/null; do C1=$(awk '{print $14+$15}' /proc/$PID/stat 2>/dev/null || echo $C1); T1=$(date +%s); sleep 5; done
 wait $P
-echo "soak: $MIN min; CPU $(echo "scale=2; ($C1-$C0)/($T1-$T0)" | bc) % of one core (whole process)"
+echo "soak: $MIN min; CPU $(awk -v c=$((C1-C0)) -v t=$((T1-T0)) 'BEGIN{printf "%.2f", c/t}') % of one core (whole process)"

@@ -215,6 +215,15 @@ fn build_streams(
 
 use crate::control::now_unix;
 
+/// Prints a line of the guard's report. A closed stdout (the reader went away) must not bring the
+/// guard down, so write errors are ignored instead of panicking like `println!`.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// Reports from the engine thread: journal, pipe flag, status, console.
 struct LiveSink<'a> {
     shared: &'a Shared,
@@ -321,7 +330,7 @@ impl Sink for LiveSink<'_> {
         let now = now_unix();
         let verb = if tr.muted { "muted" } else { "open" };
         if !self.quiet {
-            println!(
+            say!(
                 "{}  {verb} ({})",
                 crate::journal::format_utc(now),
                 tr.reason.describe()
@@ -350,7 +359,7 @@ impl Sink for LiveSink<'_> {
     }
     fn event(&mut self, ev: &Event) {
         if let (Event::AnnouncementRecognised { .. }, false) = (ev, self.quiet) {
-            println!(
+            say!(
                 "{}  announcement recognised, kept muted",
                 crate::journal::format_utc(now_unix())
             );
@@ -364,6 +373,14 @@ fn serve_requests(ctl: &Controller, engine: &mut Engine, sink: &mut LiveSink) {
         let error = match req {
             Request::Command(c) => {
                 engine.command(c, sink);
+                // The caller reads the status as soon as this is marked applied.
+                let state = State::from_mode(engine.mode());
+                ctl.update(|s| {
+                    if s.state != state {
+                        s.state = state;
+                        s.since = now_unix();
+                    }
+                });
                 None
             }
             Request::Delete(which) => match sink.journal.as_deref_mut() {
@@ -396,7 +413,7 @@ pub fn run(opts: RunOptions, ctl: &Arc<Controller>) -> anyhow::Result<()> {
             .ok_or(crate::audio::virtual_mic::VirtualMicError::NoServer)?;
         let v = crate::audio::virtual_mic::VirtualMic::create(s)?;
         if !opts.quiet {
-            println!(
+            say!(
                 "virtual microphone \"Hold Guard Microphone\" ({}) {}",
                 crate::audio::virtual_mic::SOURCE,
                 if v.reused { "reused" } else { "created" }
@@ -408,7 +425,7 @@ pub fn run(opts: RunOptions, ctl: &Arc<Controller>) -> anyhow::Result<()> {
     if let (Some(s), Some(v)) = (server.as_mut(), vmic) {
         v.remove(s)?;
         if !opts.quiet {
-            println!("virtual microphone removed");
+            say!("virtual microphone removed");
         }
     }
     result
@@ -450,7 +467,7 @@ fn guard_streams(
         ),
     };
     if !opts.quiet {
-        println!("microphone {mic_id}, far end {far_id}, output {out_id}");
+        say!("microphone {mic_id}, far end {far_id}, output {out_id}");
     }
     ctl.update(|s| {
         s.mic = mic_id.clone();
@@ -462,7 +479,7 @@ fn guard_streams(
         Some(p) => {
             let (j, recovered) = Journal::open(&p)?;
             for r in &recovered {
-                println!(
+                say!(
                     "journal: closed an interval left open at {} ({})",
                     crate::journal::format_utc(r.end),
                     r.closed_by
@@ -597,7 +614,7 @@ fn guard_streams(
             }
             if opts.stats_every.is_some_and(|d| last_stats.elapsed() >= d) {
                 last_stats = Instant::now();
-                println!(
+                say!(
                     "stats {:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples, overruns {}, RSS {:.1} MB",
                     started.elapsed().as_secs_f64(),
                     shared
@@ -626,7 +643,7 @@ fn guard_streams(
     }
     let secs = started.elapsed().as_secs_f64();
     if !opts.quiet {
-        println!(
+        say!(
             "audio: {:.1} s of far end in {secs:.1} s ({} samples dropped); microphone {} samples short, {} dropped; pipe latency median {} ms",
             shared.far_samples.load(Ordering::Relaxed) as f64 / RATE as f64,
             shared.far_dropped.load(Ordering::Relaxed),

@@ -216,6 +216,7 @@ fn the_desktop_app_end_to_end() {
     .next()
     .expect("the window")
     .to_string();
+    let window_up = started.elapsed().as_secs_f64();
     let main = screenshot(&shots, "main.png");
     let green = count_color(&main, LIVE_GREEN);
     assert!(green > 20_000, "LIVE banner: {green} green pixels");
@@ -343,6 +344,53 @@ fn the_desktop_app_end_to_end() {
         map_state(&wid).contains("IsViewable")
     });
     run(BIN, &["unmute"]);
+    run(BIN, &["resume"]);
+
+    // A real call: hold music mutes (red banner), the agent's return reopens, with a notification.
+    let fixture = |n: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(n)
+    };
+    let notes = shots.join("notifications.txt");
+    let mut monitor = Command::new("dbus-monitor")
+        .args([
+            "--session",
+            "interface='org.freedesktop.Notifications',member='Notify'",
+        ])
+        .stdout(std::fs::File::create(&notes).unwrap())
+        .spawn()
+        .unwrap();
+    let mut players: Vec<Child> = [
+        ("sink_b", "hold_repeat_agent.mic.flac"),
+        ("sink_a", "hold_repeat_agent.far.flac"),
+    ]
+    .iter()
+    .map(|(sink, f)| {
+        Command::new("paplay")
+            .args(["-d", sink])
+            .arg(fixture(f))
+            .spawn()
+            .unwrap()
+    })
+    .collect();
+    wait_for("hold music to mute", 20.0, || state() == "hold_music");
+    std::thread::sleep(Duration::from_secs(3));
+    let hold = screenshot(&shots, "hold.png");
+    let red = count_color(&hold, BAR_RED);
+    assert!(red > 20_000, "MUTED — hold music banner: {red} red pixels");
+    wait_for("the agent to reopen", 90.0, || {
+        status().is_some_and(|s| s["agent_back"].as_u64() >= Some(1))
+    });
+    assert_eq!(state(), "live");
+    wait_for("the agent-is-back notification", 5.0, || {
+        std::fs::read_to_string(&notes).is_ok_and(|t| t.contains("The agent is back"))
+    });
+    let _ = monitor.kill();
+    let _ = monitor.wait();
+    for p in &mut players {
+        let _ = p.wait();
+    }
 
     // Quit from the tray: the process ends, the virtual microphone goes, nothing stays open.
     let layout = dbus(&[
@@ -386,7 +434,7 @@ fn the_desktop_app_end_to_end() {
     assert!(run(BIN, &["status"]).status.code() == Some(2));
 
     println!(
-        "figures: start-up to guarding {startup:.2} s; RSS {:.1} MB with the window shown, {:.1} MB hidden in the tray; CPU hidden in the tray {cpu_hidden:.2} % of one core",
+        "figures: start-up to guarding {startup:.2} s, to the window shown {window_up:.2} s; RSS {:.1} MB with the window shown, {:.1} MB hidden in the tray; CPU hidden in the tray {cpu_hidden:.2} % of one core",
         rss_shown as f64 / 1024.0,
         rss_hidden as f64 / 1024.0
     );

@@ -5,9 +5,11 @@
 //! with silence rather than waiting. Both halves are allocation-free after construction.
 //!
 //! The microphone and the output may run on different clocks, so the ring would slowly fill
-//! (latency creeps) or empty (underruns). The playback side therefore reads at a ratio within
-//! ±0.5 % of 1, steered by a slow average of the ring's fill towards a target cushion, with linear
-//! interpolation between samples (inaudible at such ratios). The cushion itself adapts like a
+//! (latency creeps) or empty (underruns). The playback side therefore watches the cushion — the
+//! least the ring holds after a read, over half-second windows — and when it wanders more than
+//! 2 ms from where it settled after priming, it reads at a ratio within ±0.2 % of 1, with linear
+//! interpolation between samples, until it is back. Ordinary callback jitter moves the fill but not that minimum, so
+//! with equal clocks the ratio stays exactly 1 and samples pass bit for bit. The cushion itself adapts like a
 //! jitter buffer: an underrun (a callback came late) raises it, and a calm minute lowers it again
 //! towards the smallest one. Each callback also records the pipe's latency in a histogram of
 //! atomics, so the median can be reported without touching the audio thread.
@@ -83,14 +85,14 @@ impl Shared {
     }
 }
 
-/// Largest step away from a read ratio of 1.
-const MAX_SKEW: f64 = 0.005;
-/// Skew per sample of fill error (500 samples off target → the largest skew).
+/// Largest step away from a read ratio of 1 (sound cards drift apart by well under 0.05 %).
+const MAX_SKEW: f64 = 0.002;
+/// Skew per sample of cushion error (200 samples off target → the largest skew).
 const SKEW_PER_SAMPLE: f64 = 1e-5;
-/// Fill errors smaller than this are left alone (no skew at all: bit-exact passthrough).
-const DEADBAND: f64 = 48.0;
-/// Seconds the fill is averaged over.
-const AVERAGE_S: f64 = 1.0;
+/// Cushion errors smaller than this (2 ms at 48 kHz) are left alone: no skew, bit-exact passthrough.
+const DEADBAND: f64 = 96.0;
+/// Seconds over which the smallest fill after a read is taken.
+const WINDOW_S: f64 = 0.5;
 /// Seconds without an underrun before the cushion shrinks by a step.
 const CALM_S: f64 = 60.0;
 
@@ -111,8 +113,13 @@ pub struct PlaybackHalf {
     target: usize,
     max_target: usize,
     rate: f64,
-    /// Averaged fill (samples) and the read ratio it sets.
+    /// Smallest fill after a read in the current window, samples seen in it, and the smoothed
+    /// minimum of past windows (the cushion) that sets the read ratio.
+    window_min: usize,
+    window_len: usize,
     avg: f64,
+    /// Where the cushion settled in the first window after priming: drift shows as a trend away.
+    reference: Option<f64>,
     ratio: f64,
     /// Interpolation state: output = prev + (next − prev)·phase.
     phase: f64,
@@ -142,7 +149,10 @@ pub fn pipe(rate: u32, prefill: usize, shared: Arc<Shared>) -> (CaptureHalf, Pla
             target: prefill,
             max_target: capacity / 2,
             rate: rate as f64,
+            window_min: usize::MAX,
+            window_len: 0,
             avg: prefill as f64,
+            reference: None,
             ratio: 1.0,
             phase: 0.0,
             prev: 0.0,
@@ -170,13 +180,19 @@ impl PlaybackHalf {
         if !self.primed {
             // Wait for the cushion plus this read (and the interpolator's one sample), so the
             // next callbacks do not underrun at once.
-            if self.cons.occupied_len() < self.target + out.len() + 1 {
+            let need = self.target + out.len() + 1;
+            let have = self.cons.occupied_len();
+            if have < need {
                 out.iter_mut().for_each(|s| *s = 0.0);
                 return;
             }
+            // Anything beyond that is latency nobody needs yet: drop it while still silent.
+            self.cons.skip(have - need);
             self.primed = true;
-            self.avg = self.target as f64;
             self.ratio = 1.0;
+            self.reference = None;
+            self.window_min = usize::MAX;
+            self.window_len = 0;
             self.next = self.cons.try_pop().unwrap_or(0.0);
         }
         let mut short = 0u64;
@@ -216,12 +232,23 @@ impl PlaybackHalf {
         self.gate.process(out, 1, open);
     }
 
-    /// Sets the next read ratio from the averaged fill left after reads.
+    /// Sets the read ratio from the cushion: the least the ring held after a read, per window.
     fn steer(&mut self, left: usize, block: usize) {
-        let fill = left as f64;
-        let a = (block as f64 / (AVERAGE_S * self.rate)).min(1.0);
-        self.avg += a * (fill - self.avg);
-        let err = self.avg - self.target as f64;
+        self.window_min = self.window_min.min(left);
+        self.window_len += block;
+        if (self.window_len as f64) < WINDOW_S * self.rate {
+            return;
+        }
+        let min = self.window_min as f64;
+        self.window_min = usize::MAX;
+        self.window_len = 0;
+        let Some(reference) = self.reference else {
+            self.reference = Some(min);
+            self.avg = min;
+            return;
+        };
+        self.avg += 0.5 * (min - self.avg);
+        let err = self.avg - reference;
         self.ratio = if err.abs() < DEADBAND {
             1.0
         } else {
@@ -316,9 +343,29 @@ mod tests {
             let (fill, underruns, late_max) = drift(skew, 600);
             assert_eq!(underruns, 0, "skew {skew}");
             // Without steering, ten minutes at +0.1 % would pile up 28 800 samples.
-            assert!(late_max < 480 + 600, "skew {skew}: fill {late_max}");
-            assert!(fill < 480 + 600, "skew {skew}: fill {fill}");
+            assert!(late_max < 480 + 256 + 300, "skew {skew}: fill {late_max}");
+            assert!(fill < 480 + 256 + 300, "skew {skew}: fill {fill}");
         }
+    }
+
+    #[test]
+    fn jitter_alone_never_skews() {
+        // Equal clocks, but the microphone delivers 1024 samples every fourth output callback.
+        let shared = Arc::new(Shared::default());
+        let (mut cap, mut play) = pipe(48_000, 800, shared.clone());
+        let chunk: Vec<f32> = (0..1024).map(|i| (i as f32 * 0.05).sin()).collect();
+        let mut out = vec![0.0f32; 256];
+        cap.push(&chunk);
+        let mut skewed = 0;
+        for k in 0..(120 * 48_000 / 256) {
+            if k % 4 == 0 {
+                cap.push(&chunk);
+            }
+            play.fill(&mut out);
+            skewed += (play.ratio() != 1.0) as u32;
+        }
+        assert_eq!(shared.underruns.load(Ordering::Relaxed), 0);
+        assert_eq!(skewed, 0);
     }
 
     #[test]
