@@ -403,12 +403,25 @@ pub fn clock(secs: f64) -> String {
     }
 }
 
-/// The user's runtime folder (private to the user), where the lock and the socket live.
+/// The user's runtime folder (private to the user), where the lock and the socket live. Without
+/// `XDG_RUNTIME_DIR`, a folder of our own in the temporary directory, mode 0700.
 pub fn runtime_dir() -> PathBuf {
-    std::env::var_os("XDG_RUNTIME_DIR")
+    if let Some(p) = std::env::var_os("XDG_RUNTIME_DIR")
         .map(PathBuf::from)
         .filter(|p| p.is_dir())
-        .unwrap_or_else(std::env::temp_dir)
+    {
+        return p;
+    }
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "user".into());
+    let dir = std::env::temp_dir().join(format!("holdguard-{user}"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    }
+    dir
 }
 
 /// Where the control socket lives.
@@ -480,9 +493,10 @@ pub fn serve(path: &Path, ctl: Arc<Controller>) -> std::io::Result<Server> {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { continue };
                 let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
-                let mut reader = BufReader::new(&conn);
+                // A client that never ends its line must not hold the socket: 256 bytes at most.
+                let mut reader = BufReader::new(std::io::Read::take(&conn, 256));
                 let mut line = String::new();
-                if reader.take_line(&mut line).is_err() {
+                if reader.read_line(&mut line).is_err() {
                     continue;
                 }
                 let reply = answer(&ctl, line.trim());
@@ -497,18 +511,6 @@ pub fn serve(path: &Path, ctl: Arc<Controller>) -> std::io::Result<Server> {
     Ok(Server {
         path: path.to_path_buf(),
     })
-}
-
-trait TakeLine {
-    fn take_line(&mut self, s: &mut String) -> std::io::Result<usize>;
-}
-
-impl<R: BufRead> TakeLine for R {
-    // A client that never ends its line must not hold the socket for ever: at most 256 bytes.
-    fn take_line(&mut self, s: &mut String) -> std::io::Result<usize> {
-        let mut limited = std::io::Read::take(self, 256);
-        limited.read_line(s)
-    }
 }
 
 /// The reply to one request line.

@@ -112,7 +112,8 @@ fn find(host: &cpal::Host, id: &str) -> anyhow::Result<cpal::Device> {
 fn node_id(host: &cpal::Host, node: &str, monitor: bool) -> String {
     match host.id().name().to_ascii_lowercase().as_str() {
         // PipeWire: an input opened on a sink node records what plays to it.
-        "pipewire" => format!("pipewire:{node}"),
+        // A default source that is a sink's monitor is that sink's node too.
+        "pipewire" => format!("pipewire:{}", node.trim_end_matches(".monitor")),
         h if monitor => format!("{h}:{node}.monitor"),
         h => format!("{h}:{node}"),
     }
@@ -401,6 +402,65 @@ fn level_db(x: &[f32]) -> f32 {
     (10.0 * (ms + 1e-10).log10()).max(-100.0)
 }
 
+/// An input device that is neither ours nor the far end, real sources first.
+fn other_input(host: &cpal::Host, far: &str) -> Option<String> {
+    let mut found: Vec<(bool, String)> = host
+        .devices()
+        .ok()?
+        .filter(|d| d.supports_input())
+        .filter_map(|d| Some((d.supports_output(), d.id().ok()?.to_string())))
+        // Not the "default" stand-ins either: they may lead back to our own microphone.
+        .filter(|(_, id)| !id.contains("holdguard") && !id.ends_with("default") && id != far)
+        .collect();
+    found.sort();
+    found.into_iter().next().map(|(_, id)| id)
+}
+
+/// The devices to use now: (microphone, far end, output). The chosen microphone when it is there,
+/// else the default one (never our own virtual microphone); the far end as chosen, else what
+/// plays to the default output; the virtual microphone's sink unless an output was chosen.
+fn resolve(
+    opts: &RunOptions,
+    host: &cpal::Host,
+    server: Option<&mut crate::audio::virtual_mic::Server>,
+) -> anyhow::Result<(String, String, String)> {
+    let (default_sink, default_source) = match server {
+        Some(s) => (
+            s.default_sink().ok().flatten(),
+            s.default_source().ok().flatten(),
+        ),
+        None => (None, None),
+    };
+    let out_id = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| node_id(host, crate::audio::virtual_mic::SINK, false));
+    let far_id = match (&opts.far, &default_sink) {
+        (Some(f), _) => f.clone(),
+        (None, Some(sink)) => node_id(host, sink, true),
+        (None, None) => {
+            anyhow::bail!("cannot tell which output the softphone plays to; pass --far DEVICE")
+        }
+    };
+    // The sound server often makes our own virtual microphone its default source: then the first
+    // other input stands in (real sources before monitors of outputs).
+    let default_mic = default_source
+        .filter(|src| !src.contains(crate::audio::virtual_mic::SOURCE))
+        .map(|src| node_id(host, &src, false))
+        .or_else(|| other_input(host, &far_id));
+    let mic_id = match (&opts.mic, default_mic) {
+        (Some(m), fallback) => match fallback {
+            Some(d) if find(host, m).is_err() => d,
+            _ => m.clone(),
+        },
+        (None, Some(d)) => d,
+        (None, None) => anyhow::bail!(
+            "cannot tell which microphone to guard; pass --mic DEVICE (see `holdguard devices`)"
+        ),
+    };
+    Ok((mic_id, far_id, out_id))
+}
+
 /// Runs the live guard until `ctl` is stopped (or `duration` passes). Errors are returned only
 /// for what prevents guarding from starting (no audio server, no device to use, no journal);
 /// once streaming, lost devices are retried for as long as it runs.
@@ -439,33 +499,10 @@ fn guard_streams(
 ) -> anyhow::Result<()> {
     // The host lists devices when it is made: make it after the virtual microphone exists.
     let mut host = cpal::default_host();
-    let default_sink = server
-        .as_mut()
-        .and_then(|s| s.default_sink().ok().flatten());
-    let default_source = server
-        .as_mut()
-        .and_then(|s| s.default_source().ok().flatten());
-    let out_id = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| node_id(&host, crate::audio::virtual_mic::SINK, false));
-    let far_id = match (&opts.far, &default_sink) {
-        (Some(f), _) => f.clone(),
-        (None, Some(sink)) => node_id(&host, sink, true),
-        (None, None) => {
-            anyhow::bail!("cannot tell which output the softphone plays to; pass --far DEVICE")
-        }
-    };
-    let mic_id = match (&opts.mic, &default_source) {
-        (Some(m), _) => m.clone(),
-        // Never our own output as our input.
-        (None, Some(src)) if !src.contains(crate::audio::virtual_mic::SOURCE) => {
-            node_id(&host, src, false)
-        }
-        _ => anyhow::bail!(
-            "cannot tell which microphone to guard; pass --mic DEVICE (see `holdguard devices`)"
-        ),
-    };
+    // Rebuilt hosts must be of the same kind: a default picked while the server restarts could be
+    // plain ALSA, with other device names.
+    let host_id = host.id();
+    let (mic_id, far_id, out_id) = resolve(opts, &host, server.as_mut())?;
     if !opts.quiet {
         say!("microphone {mic_id}, far end {far_id}, output {out_id}");
     }
@@ -506,7 +543,8 @@ fn guard_streams(
         deferred: None,
     };
     let started = Instant::now();
-    let ids = (mic_id, far_id, out_id);
+    let mut ids = (mic_id, far_id, out_id);
+    let mut attempt = 0u64;
     let mut backoff = Duration::from_millis(500);
     let mut far_buf = vec![0.0f32; RATE as usize];
     let mut mic_buf = vec![0.0f32; RATE as usize];
@@ -534,6 +572,29 @@ fn guard_streams(
             far_prod,
             mic_prod,
         };
+        // Devices come and go between attempts: a lost microphone falls back to the default one
+        // (and back again when it returns), and the far end follows the default output. Only a
+        // new host lists devices that appeared or went since the last one.
+        if attempt > 0 {
+            if let Ok(h) = cpal::host_from_id(host_id) {
+                host = h;
+            }
+        }
+        attempt += 1;
+        if let Ok(now) = resolve(opts, &host, server.as_mut()) {
+            if now != ids {
+                eprintln!(
+                    "holdguard: now using microphone {}, far end {}, output {}",
+                    now.0, now.1, now.2
+                );
+                ctl.update(|s| {
+                    s.mic = now.0.clone();
+                    s.far = now.1.clone();
+                    s.out = now.2.clone();
+                });
+                ids = now;
+            }
+        }
         let streams = match build_streams(&host, &ids, ends, failed.clone(), shared.clone()) {
             Ok(s) => s,
             Err(e) => {
@@ -550,7 +611,6 @@ fn guard_streams(
                     publish(&engine, ctl.status().problem);
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(2));
-                host = cpal::default_host();
                 if let (Some(s), Some(v)) = (server.as_mut(), vmic.as_ref()) {
                     if !v.alive(s) {
                         *vmic = crate::audio::virtual_mic::VirtualMic::create(s).ok();
@@ -608,6 +668,20 @@ fn guard_streams(
             });
             if last_beat.elapsed() >= Duration::from_secs(5) {
                 last_beat = Instant::now();
+                // A preferred microphone that came back, or a new default output: rebuild. Only a
+                // new host lists devices that appeared since, so one is made while on a fallback.
+                let on_fallback = opts.mic.as_ref().is_some_and(|m| *m != ids.0);
+                let probe;
+                let h = match on_fallback.then(|| cpal::host_from_id(host_id)) {
+                    Some(Ok(p)) => {
+                        probe = p;
+                        &probe
+                    }
+                    _ => &host,
+                };
+                if resolve(opts, h, server.as_mut()).is_ok_and(|now| now != ids) {
+                    failed.store(true, Ordering::Relaxed);
+                }
                 if let Some(j) = sink.journal.as_deref_mut() {
                     let _ = j.heartbeat(now_unix());
                 }

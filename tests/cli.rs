@@ -229,3 +229,28 @@ fn config_names_bad_settings_and_keeps_the_rest() {
         "{out}"
     );
 }
+
+#[test]
+fn remote_commands_without_a_running_guard_say_how_to_start_it() {
+    let dir = tmp("remote");
+    std::fs::create_dir_all(&dir).unwrap();
+    for cmd in [&["status"][..], &["toggle"], &["mute"], &["show", "log"]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_holdguard"))
+            .args(cmd)
+            .env("XDG_RUNTIME_DIR", &dir)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("not running") && err.contains("start it with `holdguard`"),
+            "{err}"
+        );
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_holdguard"))
+        .args(["show", "nowhere"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

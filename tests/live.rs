@@ -502,3 +502,62 @@ fn an_audio_server_restart_recreates_the_virtual_mic_and_streams_within_3_s() {
         std::fs::read_to_string(dir.join("guard.err")).unwrap()
     );
 }
+
+#[test]
+#[ignore = "needs a PipeWire server started by scripts/audio-pipewire.sh (scripts/session.sh)"]
+fn a_lost_microphone_falls_back_to_the_default_and_returns() {
+    let dir = tmpdir("micloss");
+    let module = load_sink("sink_m");
+    let mic = dev("sink_m");
+    let mut guard = Command::new(bin())
+        .args([
+            "run",
+            "--mic",
+            &mic,
+            "--far",
+            &dev("sink_a"),
+            "--seconds",
+            "40",
+        ])
+        .arg("--journal")
+        .arg(dir.join("journal.jsonl"))
+        .arg("--config")
+        .arg(dir.join("no-config.toml"))
+        .stdout(std::fs::File::create(dir.join("guard.log")).unwrap())
+        .stderr(std::fs::File::create(dir.join("guard.err")).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for("the virtual microphone", Duration::from_secs(10), || {
+        sources().contains("holdguard_mic")
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    // The microphone is unplugged.
+    Command::new("pactl")
+        .args(["unload-module", &module.to_string()])
+        .status()
+        .unwrap();
+    let err = dir.join("guard.err");
+    let log = || std::fs::read_to_string(&err).unwrap_or_default();
+    wait_for(
+        "the fallback to the default microphone",
+        Duration::from_secs(10),
+        || {
+            log().contains("now using microphone")
+                && !log().contains(&format!("now using microphone {mic},"))
+        },
+    );
+    assert!(guard.try_wait().unwrap().is_none(), "still guarding");
+    // It comes back: the guard returns to it.
+    let module = load_sink("sink_m");
+    wait_for(
+        "the return to the chosen microphone",
+        Duration::from_secs(15),
+        || log().contains(&format!("now using microphone {mic},")),
+    );
+    let status = guard.wait().unwrap();
+    assert!(status.success(), "{}", log());
+    Command::new("pactl")
+        .args(["unload-module", &module.to_string()])
+        .status()
+        .ok();
+}

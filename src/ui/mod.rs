@@ -216,7 +216,7 @@ pub fn run_app(opts: AppOptions) -> anyhow::Result<ExitCode> {
         viewport: egui::ViewportBuilder::default()
             .with_title("Hold Guard")
             .with_app_id("holdguard")
-            .with_inner_size([640.0, 600.0])
+            .with_inner_size([640.0, 540.0])
             .with_min_inner_size([480.0, 420.0])
             .with_icon(Arc::new(icon))
             .with_visible(!opts.hidden),
