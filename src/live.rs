@@ -23,9 +23,10 @@ use crate::engine::{Engine, Hop, Sink};
 use crate::guard::{Event, GuardConfig, Transition};
 use crate::journal::Journal;
 
-/// Smallest cushion between the microphone and the virtual microphone (5.3 ms, one PipeWire
-/// quantum): the pipe grows it by itself when a late callback runs it dry (see `audio::pipe`).
-const PREFILL: usize = 256;
+/// Smallest cushion between the microphone and the virtual microphone (10.7 ms, two of the
+/// 256-frame periods we ask for). The pipe grows it by itself when a late callback runs it dry
+/// (see `audio::pipe`), and gives it back after a calm minute.
+const PREFILL: usize = 512;
 
 /// A capture stream silent this long is taken as lost.
 const STALL: Duration = Duration::from_secs(2);
@@ -402,6 +403,28 @@ fn level_db(x: &[f32]) -> f32 {
     (10.0 * (ms + 1e-10).log10()).max(-100.0)
 }
 
+/// Whether the devices to use have changed since `ids` were chosen (checked every few seconds).
+fn changed_devices(
+    opts: &RunOptions,
+    ids: &(String, String, String),
+    host: &cpal::Host,
+    host_id: cpal::HostId,
+    server: Option<&mut crate::audio::virtual_mic::Server>,
+) -> bool {
+    if opts.far.is_none() {
+        let sink = server.and_then(|s| s.default_sink().ok().flatten());
+        if sink.is_some_and(|sink| node_id(host, &sink, true) != ids.1) {
+            return true;
+        }
+    }
+    match &opts.mic {
+        Some(m) if *m != ids.0 => {
+            cpal::host_from_id(host_id).is_ok_and(|probe| find(&probe, m).is_ok())
+        }
+        _ => false,
+    }
+}
+
 /// An input device that is neither ours nor the far end, real sources first.
 fn other_input(host: &cpal::Host, far: &str) -> Option<String> {
     let mut found: Vec<(bool, String)> = host
@@ -444,19 +467,20 @@ fn resolve(
     };
     // The sound server often makes our own virtual microphone its default source: then the first
     // other input stands in (real sources before monitors of outputs).
-    let default_mic = default_source
-        .filter(|src| !src.contains(crate::audio::virtual_mic::SOURCE))
-        .map(|src| node_id(host, &src, false))
-        .or_else(|| other_input(host, &far_id));
-    let mic_id = match (&opts.mic, default_mic) {
-        (Some(m), fallback) => match fallback {
-            Some(d) if find(host, m).is_err() => d,
-            _ => m.clone(),
-        },
-        (None, Some(d)) => d,
-        (None, None) => anyhow::bail!(
-            "cannot tell which microphone to guard; pass --mic DEVICE (see `holdguard devices`)"
-        ),
+    let default_mic = || {
+        default_source
+            .filter(|src| !src.contains(crate::audio::virtual_mic::SOURCE))
+            .map(|src| node_id(host, &src, false))
+            .or_else(|| other_input(host, &far_id))
+    };
+    let mic_id = match &opts.mic {
+        Some(m) if find(host, m).is_ok() => m.clone(),
+        Some(m) => default_mic().unwrap_or_else(|| m.clone()),
+        None => default_mic().ok_or_else(|| {
+            anyhow::anyhow!(
+                "cannot tell which microphone to guard; pass --mic DEVICE (see `holdguard devices`)"
+            )
+        })?,
     };
     Ok((mic_id, far_id, out_id))
 }
@@ -668,18 +692,10 @@ fn guard_streams(
             });
             if last_beat.elapsed() >= Duration::from_secs(5) {
                 last_beat = Instant::now();
-                // A preferred microphone that came back, or a new default output: rebuild. Only a
-                // new host lists devices that appeared since, so one is made while on a fallback.
-                let on_fallback = opts.mic.as_ref().is_some_and(|m| *m != ids.0);
-                let probe;
-                let h = match on_fallback.then(|| cpal::host_from_id(host_id)) {
-                    Some(Ok(p)) => {
-                        probe = p;
-                        &probe
-                    }
-                    _ => &host,
-                };
-                if resolve(opts, h, server.as_mut()).is_ok_and(|now| now != ids) {
+                // A new default output, or a preferred microphone that came back: rebuild. The
+                // streams' host is not asked (listing devices on it stalls its callbacks); the
+                // sound server is, and a separate host only while on a fallback microphone.
+                if changed_devices(opts, &ids, &host, host_id, server.as_mut()) {
                     failed.store(true, Ordering::Relaxed);
                 }
                 if let Some(j) = sink.journal.as_deref_mut() {

@@ -221,11 +221,11 @@ fn live_guard_mutes_holds_and_passes_live_speech() {
         scores.push(correlation(&out[from..from + RATE], r));
     }
     let good = scores.iter().filter(|c| **c >= 0.99).count();
+    let log = std::fs::read_to_string(dir.join("guard.log")).unwrap();
     assert!(
         scores.len() >= 5 && good * 10 >= scores.len() * 9,
-        "live correlation per second: {scores:.3?}"
+        "live correlation per second: {scores:.3?}\n{log}"
     );
-    let log = std::fs::read_to_string(dir.join("guard.log")).unwrap();
     assert!(
         log.contains("microphone 0 samples short, 0 dropped"),
         "the pipe ran dry: {log}"

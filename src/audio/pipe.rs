@@ -6,9 +6,10 @@
 //!
 //! The microphone and the output may run on different clocks, so the ring would slowly fill
 //! (latency creeps) or empty (underruns). The playback side therefore watches the cushion — the
-//! least the ring holds after a read, over half-second windows — and when it wanders more than
-//! 2 ms from where it settled after priming, it reads at a ratio within ±0.2 % of 1, with linear
-//! interpolation between samples, until it is back. Ordinary callback jitter moves the fill but not that minimum, so
+//! least the ring holds after a read, over half-second windows. When it grows beyond what priming
+//! left plus two periods (the microphone's clock is fast), or nearly runs out (it is slow), the
+//! playback side reads at a ratio within ±300 ppm of 1, with linear interpolation between
+//! samples, until it is back; in between, jitter leaves the ratio at exactly 1. Ordinary callback jitter moves the fill but not that minimum, so
 //! with equal clocks the ratio stays exactly 1 and samples pass bit for bit. The cushion itself adapts like a
 //! jitter buffer: an underrun (a callback came late) raises it, and a calm minute lowers it again
 //! towards the smallest one. Each callback also records the pipe's latency in a histogram of
@@ -85,11 +86,12 @@ impl Shared {
     }
 }
 
-/// Largest step away from a read ratio of 1 (sound cards drift apart by well under 0.05 %).
-const MAX_SKEW: f64 = 0.002;
-/// Skew per sample of cushion error (200 samples off target → the largest skew).
-const SKEW_PER_SAMPLE: f64 = 1e-5;
-/// Cushion errors smaller than this (2 ms at 48 kHz) are left alone: no skew, bit-exact passthrough.
+/// Largest step away from a read ratio of 1: 300 ppm. Sound cards drift apart by well under
+/// 100 ppm, and a skew this small keeps speech within 0.15 ms of itself over a second.
+const MAX_SKEW: f64 = 0.0003;
+/// Skew per sample of cushion error (300 samples off target → the largest skew).
+const SKEW_PER_SAMPLE: f64 = 1e-6;
+/// Margin (2 ms at 48 kHz): a cushion below it is nearly gone; above the high mark by it, too big.
 const DEADBAND: f64 = 96.0;
 /// Seconds over which the smallest fill after a read is taken.
 const WINDOW_S: f64 = 0.5;
@@ -118,8 +120,8 @@ pub struct PlaybackHalf {
     window_min: usize,
     window_len: usize,
     avg: f64,
-    /// Where the cushion settled in the first window after priming: drift shows as a trend away.
-    reference: Option<f64>,
+    /// The largest read seen (the output's period).
+    max_block: usize,
     ratio: f64,
     /// Interpolation state: output = prev + (next − prev)·phase.
     phase: f64,
@@ -152,7 +154,7 @@ pub fn pipe(rate: u32, prefill: usize, shared: Arc<Shared>) -> (CaptureHalf, Pla
             window_min: usize::MAX,
             window_len: 0,
             avg: prefill as f64,
-            reference: None,
+            max_block: 0,
             ratio: 1.0,
             phase: 0.0,
             prev: 0.0,
@@ -190,7 +192,7 @@ impl PlaybackHalf {
             self.cons.skip(have - need);
             self.primed = true;
             self.ratio = 1.0;
-            self.reference = None;
+            self.avg = self.target as f64;
             self.window_min = usize::MAX;
             self.window_len = 0;
             self.next = self.cons.try_pop().unwrap_or(0.0);
@@ -233,7 +235,12 @@ impl PlaybackHalf {
     }
 
     /// Sets the read ratio from the cushion: the least the ring held after a read, per window.
+    /// Reads faster only when the cushion is clearly more than priming left plus two of the
+    /// largest periods seen (the microphone's clock runs fast), slower only when it is nearly
+    /// gone (the microphone's clock runs slow, or the server runs our period first); anything in
+    /// between is jitter and leaves the ratio at exactly 1.
     fn steer(&mut self, left: usize, block: usize) {
+        self.max_block = self.max_block.max(block);
         self.window_min = self.window_min.min(left);
         self.window_len += block;
         if (self.window_len as f64) < WINDOW_S * self.rate {
@@ -242,17 +249,15 @@ impl PlaybackHalf {
         let min = self.window_min as f64;
         self.window_min = usize::MAX;
         self.window_len = 0;
-        let Some(reference) = self.reference else {
-            self.reference = Some(min);
-            self.avg = min;
-            return;
-        };
         self.avg += 0.5 * (min - self.avg);
-        let err = self.avg - reference;
-        self.ratio = if err.abs() < DEADBAND {
-            1.0
+        let high = (self.target + 2 * self.max_block) as f64 + DEADBAND;
+        self.ratio = if self.avg > high {
+            1.0 + ((self.avg - high) * SKEW_PER_SAMPLE + 1e-5).min(MAX_SKEW)
+        } else if self.avg < DEADBAND {
+            // Nearly dry: rebuild the margin at once, at the largest skew.
+            1.0 - MAX_SKEW
         } else {
-            1.0 + (err * SKEW_PER_SAMPLE).clamp(-MAX_SKEW, MAX_SKEW)
+            1.0
         };
     }
 
@@ -338,14 +343,39 @@ mod tests {
 
     #[test]
     fn clock_drift_keeps_the_cushion_steady() {
-        // ±0.1 % is ten times what real sound cards drift apart: 48 samples a second.
-        for skew in [0.001, -0.001, 0.0002, -0.0002] {
-            let (fill, underruns, late_max) = drift(skew, 600);
+        // ±200 ppm is twice what real sound cards drift apart: 9.6 samples a second.
+        for skew in [0.0002, -0.0002, 0.00005, -0.00005] {
+            let (fill, underruns, late_max) = drift(skew, 1200);
             assert_eq!(underruns, 0, "skew {skew}");
-            // Without steering, ten minutes at +0.1 % would pile up 28 800 samples.
-            assert!(late_max < 480 + 256 + 300, "skew {skew}: fill {late_max}");
-            assert!(fill < 480 + 256 + 300, "skew {skew}: fill {fill}");
+            // Without steering, twenty minutes at +200 ppm would pile up 11 520 samples.
+            assert!(
+                late_max < 480 + 2 * 256 + 96 + 300,
+                "skew {skew}: fill {late_max}"
+            );
+            assert!(fill < 480 + 2 * 256 + 96 + 300, "skew {skew}: fill {fill}");
         }
+    }
+
+    #[test]
+    fn a_jump_of_the_cushion_is_followed_not_steered() {
+        // Equal clocks; after a minute the server hands over 600 samples at once (its periods
+        // changed), and the cushion stays that much fuller.
+        let shared = Arc::new(Shared::default());
+        let (mut cap, mut play) = pipe(48_000, 256, shared.clone());
+        let mut out = vec![0.0f32; 256];
+        cap.push(&[0.1; 513]);
+        let mut skewed = 0;
+        for k in 0..(180 * 48_000 / 256) {
+            cap.push(&[0.1; 256]);
+            if k == 60 * 48_000 / 256 {
+                cap.push(&[0.1; 600]);
+            }
+            play.fill(&mut out);
+            skewed += (play.ratio() != 1.0) as u32;
+        }
+        assert_eq!(play.fill_level(), 856);
+        assert_eq!(skewed, 0);
+        assert_eq!(shared.underruns.load(Ordering::Relaxed), 0);
     }
 
     #[test]
@@ -362,8 +392,9 @@ mod tests {
                 cap.push(&chunk);
             }
             play.fill(&mut out);
-            skewed += (play.ratio() != 1.0) as u32;
+            skewed += (play.ratio() > 1.0) as u32;
         }
+        // Jitter never makes it read faster (which would eat the cushion), and nothing runs dry.
         assert_eq!(shared.underruns.load(Ordering::Relaxed), 0);
         assert_eq!(skewed, 0);
     }
