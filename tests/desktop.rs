@@ -120,6 +120,31 @@ fn dbus(args: &[&str]) -> String {
     text(&o)
 }
 
+/// The tray's menu as dbusmenu describes it.
+fn menu_layout(dest: &str) -> String {
+    dbus(&[
+        dest,
+        "/MenuBar",
+        "com.canonical.dbusmenu.GetLayout",
+        "int32:0",
+        "int32:-1",
+        "array:string:",
+    ])
+}
+
+/// Clicks the tray menu item `id`, as a tray host does.
+fn click_menu(dest: &str, id: &str) {
+    dbus(&[
+        dest,
+        "/MenuBar",
+        "com.canonical.dbusmenu.Event",
+        &format!("int32:{id}"),
+        "string:clicked",
+        "variant:int32:0",
+        "uint32:0",
+    ]);
+}
+
 /// The id of the tray menu item labelled `label` in a dbusmenu GetLayout reply.
 fn menu_id(layout: &str, label: &str) -> String {
     let mut last_id = None;
@@ -235,24 +260,9 @@ fn the_desktop_app_end_to_end() {
         .unwrap_or_else(|| panic!("no StatusNotifierItem for {pid} in\n{names}"))
         .to_string();
     let dest = format!("--dest={sni}");
-    let layout = dbus(&[
-        &dest,
-        "/MenuBar",
-        "com.canonical.dbusmenu.GetLayout",
-        "int32:0",
-        "int32:-1",
-        "array:string:",
-    ]);
+    let layout = menu_layout(&dest);
     let mute = menu_id(&layout, "Mute microphone");
-    dbus(&[
-        &dest,
-        "/MenuBar",
-        "com.canonical.dbusmenu.Event",
-        &format!("int32:{mute}"),
-        "string:clicked",
-        "variant:int32:0",
-        "uint32:0",
-    ]);
+    click_menu(&dest, &mute);
     wait_for("tray Mute to mute", 3.0, || state() == "manual_mute");
     wait_for("the tray tooltip to follow", 3.0, || {
         dbus(&[
@@ -264,14 +274,7 @@ fn the_desktop_app_end_to_end() {
         ])
         .contains("MUTED — manual")
     });
-    let layout = dbus(&[
-        &dest,
-        "/MenuBar",
-        "com.canonical.dbusmenu.GetLayout",
-        "int32:0",
-        "int32:-1",
-        "array:string:",
-    ]);
+    let layout = menu_layout(&dest);
     assert!(
         layout.contains("\"Unmute microphone\""),
         "menu text follows"
@@ -393,24 +396,9 @@ fn the_desktop_app_end_to_end() {
     }
 
     // Quit from the tray: the process ends, the virtual microphone goes, nothing stays open.
-    let layout = dbus(&[
-        &dest,
-        "/MenuBar",
-        "com.canonical.dbusmenu.GetLayout",
-        "int32:0",
-        "int32:-1",
-        "array:string:",
-    ]);
+    let layout = menu_layout(&dest);
     let quit = menu_id(&layout, "Quit Hold Guard");
-    dbus(&[
-        &dest,
-        "/MenuBar",
-        "com.canonical.dbusmenu.Event",
-        &format!("int32:{quit}"),
-        "string:clicked",
-        "variant:int32:0",
-        "uint32:0",
-    ]);
+    click_menu(&dest, &quit);
     let t = Instant::now();
     let code = loop {
         if let Some(s) = app.0.try_wait().unwrap() {

@@ -55,11 +55,15 @@ fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
 }
 
 fn start_guard(dir: &Path, far_sink: &str, seconds: f64) -> Child {
+    start_guard_with_mic(dir, &dev("sink_b"), far_sink, seconds)
+}
+
+fn start_guard_with_mic(dir: &Path, mic: &str, far_sink: &str, seconds: f64) -> Child {
     Command::new(bin())
         .args([
             "run",
             "--mic",
-            &dev("sink_b"),
+            mic,
             "--far",
             &dev(far_sink),
             "--seconds",
@@ -509,24 +513,7 @@ fn a_lost_microphone_falls_back_to_the_default_and_returns() {
     let dir = tmpdir("micloss");
     let module = load_sink("sink_m");
     let mic = dev("sink_m");
-    let mut guard = Command::new(bin())
-        .args([
-            "run",
-            "--mic",
-            &mic,
-            "--far",
-            &dev("sink_a"),
-            "--seconds",
-            "40",
-        ])
-        .arg("--journal")
-        .arg(dir.join("journal.jsonl"))
-        .arg("--config")
-        .arg(dir.join("no-config.toml"))
-        .stdout(std::fs::File::create(dir.join("guard.log")).unwrap())
-        .stderr(std::fs::File::create(dir.join("guard.err")).unwrap())
-        .spawn()
-        .unwrap();
+    let mut guard = start_guard_with_mic(&dir, &mic, "sink_a", 40.0);
     wait_for("the virtual microphone", Duration::from_secs(10), || {
         sources().contains("holdguard_mic")
     });
