@@ -704,8 +704,9 @@ fn guard_streams(
             }
             if opts.stats_every.is_some_and(|d| last_stats.elapsed() >= d) {
                 last_stats = Instant::now();
+                let (inb, outb, lo, hi) = shared.take_window();
                 say!(
-                    "stats {:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples, overruns {}, RSS {:.1} MB",
+                    "stats {:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples, overruns {}, RSS {:.1} MB; blocks in {inb} out {outb}, fill after read {lo}–{hi}, shed {}",
                     started.elapsed().as_secs_f64(),
                     shared
                         .latency_median_ms()
@@ -713,7 +714,8 @@ fn guard_streams(
                     shared.target.load(Ordering::Relaxed),
                     shared.underruns.load(Ordering::Relaxed),
                     shared.overruns.load(Ordering::Relaxed),
-                    rss_mb()
+                    rss_mb(),
+                    shared.shed.load(Ordering::Relaxed)
                 );
                 shared.reset_latency();
             }

@@ -68,6 +68,9 @@ fn start_guard_with_mic(dir: &Path, mic: &str, far_sink: &str, seconds: f64) -> 
             &dev(far_sink),
             "--seconds",
             &seconds.to_string(),
+            // Pipe figures every 5 s in the log: when a test fails, it shows when the ring ran dry.
+            "--stats",
+            "5",
         ])
         .arg("--journal")
         .arg(dir.join("journal.jsonl"))
@@ -209,26 +212,37 @@ fn live_guard_mutes_holds_and_passes_live_speech() {
     eprintln!("alignment: mic file starts at {start_ref} in the reference, output lags {lag}");
     let at = |t: f64| (t * RATE as f64) as i64 + start_ref + lag;
 
-    // Live spans: the output is the microphone. Compared second by second, each second aligned
-    // on its own (±50 ms): the recorders themselves may skip a block under load, which would
-    // shift one long comparison; our own pipe reports its shortfalls in the log instead.
+    // Live spans: the output is the microphone. Compared in quarter seconds where the user is
+    // heard (within 40 dB of the loudest), each aligned on its own (±50 ms): the recorders may skip a block
+    // under load, and the pipe gives back excess cushion across room tone, either of which
+    // would shift one long comparison; our own shortfalls are reported in the log instead.
     let (a, b) = (
         at(expected.intervals().last().unwrap().end + 1.0),
         at(expected.duration - 1.0),
     );
     let (a, b) = (a as usize, (b as usize).min(out.len()));
+    let win = RATE / 4;
+    let rms = |r: &[f32]| (r.iter().map(|x| x * x).sum::<f32>() / r.len() as f32).sqrt();
+    let windows: Vec<usize> = (a..b.saturating_sub(RATE)).step_by(win).collect();
+    let loudest = windows
+        .iter()
+        .map(|&w| rms(&reference[w - lag as usize..w - lag as usize + win]))
+        .fold(0.0f32, f32::max);
     let mut scores = Vec::new();
-    for w in (a..b.saturating_sub(RATE)).step_by(RATE) {
-        let r = &reference[w - lag as usize..w - lag as usize + RATE];
-        let local = best_lag(r, &out[w..w + RATE], RATE / 20);
+    for &w in &windows {
+        let r = &reference[w - lag as usize..w - lag as usize + win];
+        if rms(r) < loudest / 100.0 {
+            continue;
+        }
+        let local = best_lag(r, &out[w..w + win], RATE / 20);
         let from = (w as i64 + local) as usize;
-        scores.push(correlation(&out[from..from + RATE], r));
+        scores.push(correlation(&out[from..from + win], r));
     }
     let good = scores.iter().filter(|c| **c >= 0.99).count();
     let log = std::fs::read_to_string(dir.join("guard.log")).unwrap();
     assert!(
-        scores.len() >= 5 && good * 10 >= scores.len() * 9,
-        "live correlation per second: {scores:.3?}\n{log}"
+        scores.len() >= 4 && good * 10 >= scores.len() * 9,
+        "live correlation per quarter second: {scores:.3?}\n{log}"
     );
     assert!(
         log.contains("microphone 0 samples short, 0 dropped"),

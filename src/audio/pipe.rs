@@ -4,16 +4,22 @@
 //! gate according to an atomic "muted" flag that the engine thread sets, and fills any shortfall
 //! with silence rather than waiting. Both halves are allocation-free after construction.
 //!
-//! The microphone and the output may run on different clocks, so the ring would slowly fill
-//! (latency creeps) or empty (underruns). The playback side therefore watches the cushion — the
-//! least the ring holds after a read, over half-second windows. When it grows beyond what priming
-//! left plus two periods (the microphone's clock is fast), or nearly runs out (it is slow), the
-//! playback side reads at a ratio within ±300 ppm of 1, with linear interpolation between
-//! samples, until it is back; in between, jitter leaves the ratio at exactly 1. Ordinary callback jitter moves the fill but not that minimum, so
-//! with equal clocks the ratio stays exactly 1 and samples pass bit for bit. The cushion itself adapts like a
-//! jitter buffer: an underrun (a callback came late) raises it, and a calm minute lowers it again
-//! towards the smallest one. Each callback also records the pipe's latency in a histogram of
-//! atomics, so the median can be reported without touching the audio thread.
+//! The microphone and the output may run on different clocks, and the sound server may run one
+//! side's period twice or skip one, so the ring would slowly fill (latency creeps) or empty
+//! (underruns). The playback side therefore watches the cushion — the least the ring holds after
+//! a read, over half-second windows:
+//!
+//! - more than the target plus a margin: the excess is dropped at once while the gate is closed,
+//!   or across room tone while it is open (never inside speech); if it still grows (a fast
+//!   microphone clock under continuous sound), reads go up to 1000 ppm faster;
+//! - half of it gone: reads go up to 1000 ppm slower, with linear interpolation between samples,
+//!   until it is whole again;
+//! - in between, jitter leaves the ratio at exactly 1 and samples pass bit for bit.
+//!
+//! The target itself adapts like a jitter buffer: an underrun (a callback came late) raises it,
+//! and a calm minute lowers it again towards the smallest one. Each callback also records the
+//! pipe's latency in a histogram of atomics, so the median can be reported without touching the
+//! audio thread.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -38,6 +44,14 @@ pub struct Shared {
     pub latency: [AtomicU64; LATENCY_BINS],
     /// The cushion the pipe aims at now, in samples.
     pub target: AtomicU64,
+    /// Samples of excess cushion dropped (while muted, or across room tone).
+    pub shed: AtomicU64,
+    /// Since the last [`Shared::take_window`]: largest microphone and output blocks, and the
+    /// least and most the ring held after a read — what a stats line needs to explain latency.
+    pub in_block_max: AtomicU64,
+    pub out_block_max: AtomicU64,
+    pub fill_min: AtomicU64,
+    pub fill_max: AtomicU64,
 }
 
 /// Width of a latency histogram bin, milliseconds.
@@ -55,6 +69,11 @@ impl Default for Shared {
             far_dropped: AtomicU64::new(0),
             latency: std::array::from_fn(|_| AtomicU64::new(0)),
             target: AtomicU64::new(0),
+            shed: AtomicU64::new(0),
+            in_block_max: AtomicU64::new(0),
+            out_block_max: AtomicU64::new(0),
+            fill_min: AtomicU64::new(u64::MAX),
+            fill_max: AtomicU64::new(0),
         }
     }
 }
@@ -84,11 +103,25 @@ impl Shared {
             .iter()
             .for_each(|c| c.store(0, Ordering::Relaxed));
     }
+
+    /// Block sizes and fill range seen since the last call: (mic block, output block, least
+    /// fill, most fill), in samples; then starts a new window.
+    pub fn take_window(&self) -> (u64, u64, u64, u64) {
+        let fill_min = self.fill_min.swap(u64::MAX, Ordering::Relaxed);
+        (
+            self.in_block_max.swap(0, Ordering::Relaxed),
+            self.out_block_max.swap(0, Ordering::Relaxed),
+            if fill_min == u64::MAX { 0 } else { fill_min },
+            self.fill_max.swap(0, Ordering::Relaxed),
+        )
+    }
 }
 
-/// Largest step away from a read ratio of 1: 300 ppm. Sound cards drift apart by well under
-/// 100 ppm, and a skew this small keeps speech within 0.15 ms of itself over a second.
-const MAX_SKEW: f64 = 0.0003;
+/// Largest step away from a read ratio of 1: 1000 ppm, a pitch change of under 2 cents that
+/// nobody hears. Sound cards drift apart by well under 100 ppm, but a sound server that now and
+/// then skips one side's period (seen with PipeWire under load: 500 ppm for tens of seconds)
+/// must be caught up before the cushion is gone.
+const MAX_SKEW: f64 = 0.001;
 /// Skew per sample of cushion error (300 samples off target → the largest skew).
 const SKEW_PER_SAMPLE: f64 = 1e-6;
 /// Margin (2 ms at 48 kHz): a cushion below it is nearly gone; above the high mark by it, too big.
@@ -97,6 +130,9 @@ const DEADBAND: f64 = 96.0;
 const WINDOW_S: f64 = 0.5;
 /// Seconds without an underrun before the cushion shrinks by a step.
 const CALM_S: f64 = 60.0;
+/// Below this (about −45 dBFS) a stretch of microphone signal is room tone: dropping some of it
+/// to give back excess cushion cannot be heard.
+const QUIET: f32 = 0.0056;
 
 /// The capture half: lives in the microphone callback.
 pub struct CaptureHalf {
@@ -123,12 +159,19 @@ pub struct PlaybackHalf {
     /// The largest read seen (the output's period).
     max_block: usize,
     ratio: f64,
+    /// Reading slower until the cushion is back at the target (set when half of it is gone).
+    slowing: bool,
     /// Interpolation state: output = prev + (next − prev)·phase.
     phase: f64,
     prev: f32,
     next: f32,
     /// Samples played since the last underrun.
     calm: u64,
+    /// Cushion beyond the target seen over the last window: dropped while the gate is closed or
+    /// the microphone is quiet, so a burst from the server does not stay as latency.
+    excess: usize,
+    /// Loudest sample of the last block played (before the gate).
+    last_peak: f32,
 }
 
 /// Builds both halves for mono audio at `rate`, with `prefill` samples of latency cushion.
@@ -156,10 +199,13 @@ pub fn pipe(rate: u32, prefill: usize, shared: Arc<Shared>) -> (CaptureHalf, Pla
             avg: prefill as f64,
             max_block: 0,
             ratio: 1.0,
+            slowing: false,
             phase: 0.0,
             prev: 0.0,
             next: 0.0,
             calm: 0,
+            excess: 0,
+            last_peak: 0.0,
         },
     )
 }
@@ -167,6 +213,9 @@ pub fn pipe(rate: u32, prefill: usize, shared: Arc<Shared>) -> (CaptureHalf, Pla
 impl CaptureHalf {
     /// Called from the microphone callback with mono samples.
     pub fn push(&mut self, samples: &[f32]) {
+        self.shared
+            .in_block_max
+            .fetch_max(samples.len() as u64, Ordering::Relaxed);
         let n = self.prod.push_slice(samples);
         if n < samples.len() {
             self.shared
@@ -192,11 +241,14 @@ impl PlaybackHalf {
             self.cons.skip(have - need);
             self.primed = true;
             self.ratio = 1.0;
+            self.slowing = false;
             self.avg = self.target as f64;
             self.window_min = usize::MAX;
             self.window_len = 0;
             self.next = self.cons.try_pop().unwrap_or(0.0);
+            self.excess = 0;
         }
+        self.shed_excess(out.len());
         let mut short = 0u64;
         for o in out.iter_mut() {
             *o = self.prev + (self.next - self.prev) * self.phase as f32;
@@ -210,6 +262,7 @@ impl PlaybackHalf {
                 }
             }
         }
+        self.last_peak = out.iter().fold(0.0f32, |m, s| m.max(s.abs()));
         if short > 0 {
             self.underrun(short);
         } else {
@@ -226,6 +279,11 @@ impl PlaybackHalf {
         // What is left in the ring after a read is the cushion against a late microphone: steer it.
         let left = self.cons.occupied_len();
         self.steer(left, out.len());
+        let s = &self.shared;
+        s.out_block_max
+            .fetch_max(out.len() as u64, Ordering::Relaxed);
+        s.fill_min.fetch_min(left as u64, Ordering::Relaxed);
+        s.fill_max.fetch_max(left as u64, Ordering::Relaxed);
         // Latency of this callback: what waits in the ring after it, plus half a block.
         let ms = (left as f64 + out.len() as f64 / 2.0) / self.rate * 1000.0;
         let bin = ((ms / LATENCY_BIN_MS) as usize).min(LATENCY_BINS - 1);
@@ -234,11 +292,8 @@ impl PlaybackHalf {
         self.gate.process(out, 1, open);
     }
 
-    /// Sets the read ratio from the cushion: the least the ring held after a read, per window.
-    /// Reads faster only when the cushion is clearly more than priming left plus two of the
-    /// largest periods seen (the microphone's clock runs fast), slower only when it is nearly
-    /// gone (the microphone's clock runs slow, or the server runs our period first); anything in
-    /// between is jitter and leaves the ratio at exactly 1.
+    /// Sets the read ratio and the excess to drop from the cushion: the least the ring held
+    /// after a read, per window (see the module docs).
     fn steer(&mut self, left: usize, block: usize) {
         self.max_block = self.max_block.max(block);
         self.window_min = self.window_min.min(left);
@@ -247,18 +302,50 @@ impl PlaybackHalf {
             return;
         }
         let min = self.window_min as f64;
+        // More than the target plus a margin left after every read of the window: a burst (the
+        // server ran our microphone twice, or changed its period) or a fast microphone clock.
+        self.excess = self
+            .window_min
+            .saturating_sub(self.target + DEADBAND as usize);
         self.window_min = usize::MAX;
         self.window_len = 0;
         self.avg += 0.5 * (min - self.avg);
         let high = (self.target + 2 * self.max_block) as f64 + DEADBAND;
+        // Half the cushion gone: read slower until it is whole again (hysteresis, so that the
+        // ratio does not chatter around one level).
+        if self.avg < self.target as f64 / 2.0 {
+            self.slowing = true;
+        } else if self.avg >= self.target as f64 {
+            self.slowing = false;
+        }
         self.ratio = if self.avg > high {
             1.0 + ((self.avg - high) * SKEW_PER_SAMPLE + 1e-5).min(MAX_SKEW)
-        } else if self.avg < DEADBAND {
-            // Nearly dry: rebuild the margin at once, at the largest skew.
+        } else if self.slowing {
             1.0 - MAX_SKEW
         } else {
             1.0
         };
+    }
+
+    /// Drops up to one block of excess cushion where nobody can hear it: at once while the gate
+    /// is closed, else only across room tone (the last block played and the samples dropped all
+    /// quiet). Speech is never cut; while it lasts, the read ratio does the work.
+    fn shed_excess(&mut self, block: usize) {
+        if self.excess == 0 {
+            return;
+        }
+        let closed = self.gate.is_closed() && self.shared.muted.load(Ordering::Relaxed);
+        let n = self.excess.min(block).min(self.cons.occupied_len());
+        let quiet = || {
+            self.last_peak < QUIET
+                && self.next.abs() < QUIET
+                && self.cons.iter().take(n + 1).all(|s| s.abs() < QUIET)
+        };
+        if n > 0 && (closed || quiet()) {
+            self.cons.skip(n);
+            self.excess -= n;
+            self.shared.shed.fetch_add(n as u64, Ordering::Relaxed);
+        }
     }
 
     /// The ring ran dry: count it, grow the cushion, and wait for it to fill again.
@@ -344,7 +431,7 @@ mod tests {
     #[test]
     fn clock_drift_keeps_the_cushion_steady() {
         // ±200 ppm is twice what real sound cards drift apart: 9.6 samples a second.
-        for skew in [0.0002, -0.0002, 0.00005, -0.00005] {
+        for skew in [0.0002, -0.0002, 0.00005, -0.00005, -0.0008] {
             let (fill, underruns, late_max) = drift(skew, 1200);
             assert_eq!(underruns, 0, "skew {skew}");
             // Without steering, twenty minutes at +200 ppm would pile up 11 520 samples.
@@ -375,6 +462,76 @@ mod tests {
         }
         assert_eq!(play.fill_level(), 856);
         assert_eq!(skewed, 0);
+        assert_eq!(shared.underruns.load(Ordering::Relaxed), 0);
+    }
+
+    /// Speech-like microphone signal: 0.3 s of a loud tone, then 0.2 s of room tone.
+    fn talk(i: usize) -> f32 {
+        if i % 24_000 < 14_400 {
+            0.3 * (i as f32 * 0.07).sin()
+        } else {
+            0.001 * (i as f32 * 0.9).sin()
+        }
+    }
+
+    #[test]
+    fn a_burst_is_given_back_across_room_tone_only() {
+        // Equal clocks; after ten seconds the server hands over 2000 samples at once. The excess
+        // goes within a few seconds, and only quiet samples are dropped: every loud one is played.
+        let shared = Arc::new(Shared::default());
+        let (mut cap, mut play) = pipe(48_000, 256, shared.clone());
+        let mut out = vec![0.0f32; 256];
+        let mut i = 0;
+        let mut feed = |cap: &mut CaptureHalf, n: usize| {
+            let v: Vec<f32> = (i..i + n).map(talk).collect();
+            i += n;
+            cap.push(&v);
+        };
+        feed(&mut cap, 513);
+        let mut loud_out = 0usize;
+        let mut fills = Vec::new();
+        for k in 0..(30 * 48_000 / 256) {
+            feed(&mut cap, 256);
+            if k == 10 * 48_000 / 256 {
+                feed(&mut cap, 2000);
+            }
+            play.fill(&mut out);
+            loud_out += out.iter().filter(|s| s.abs() > 0.01).count();
+            fills.push(play.fill_level());
+        }
+        let settled = fills[20 * 48_000 / 256..].iter().max().copied().unwrap();
+        assert!(settled <= 256 + 96, "fill {settled} after the burst");
+        let shed = shared.shed.load(Ordering::Relaxed) as usize;
+        assert!((1900..=2100).contains(&shed), "shed {shed}");
+        // Loud samples fed (minus what still waits in the ring) all came out, but for what reading
+        // up to 1000 ppm faster took while the burst was large (shedding 2000 would show).
+        let loud_in = (0..i - play.fill_level())
+            .filter(|&j| talk(j).abs() > 0.01)
+            .count();
+        let slack = (loud_in as f64 * MAX_SKEW) as usize + 2;
+        assert!(
+            loud_in.abs_diff(loud_out) <= slack,
+            "{loud_in} vs {loud_out}"
+        );
+        assert_eq!(shared.underruns.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn a_burst_while_muted_goes_at_once() {
+        let shared = Arc::new(Shared::default());
+        shared.muted.store(true, Ordering::Relaxed);
+        let (mut cap, mut play) = pipe(48_000, 256, shared.clone());
+        let loud = vec![0.5f32; 4096];
+        let mut out = vec![0.0f32; 256];
+        cap.push(&loud[..513]);
+        for k in 0..(5 * 48_000 / 256) {
+            cap.push(&loud[..256]);
+            if k == 48_000 / 256 {
+                cap.push(&loud[..3000]);
+            }
+            play.fill(&mut out);
+        }
+        assert!(play.fill_level() <= 256 + 96, "{}", play.fill_level());
         assert_eq!(shared.underruns.load(Ordering::Relaxed), 0);
     }
 
