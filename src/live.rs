@@ -24,9 +24,12 @@ use crate::guard::{Event, GuardConfig, Transition};
 use crate::journal::Journal;
 
 /// Smallest cushion between the microphone and the virtual microphone (10.7 ms, two of the
-/// 256-frame periods we ask for). The pipe grows it by itself when a late callback runs it dry
-/// (see `audio::pipe`), and gives it back after a calm minute.
+/// 256-frame periods we ask for; one ran dry now and then on a busy two-core machine). The pipe
+/// grows it by itself when a late callback runs it dry (see `audio::pipe`), and gives it back
+/// after a calm minute.
 const PREFILL: usize = 512;
+/// The cushion while streams start (21 ms): the server's graph is unsteady for a few seconds.
+const STARTUP_CUSHION: usize = 1024;
 
 /// A capture stream silent this long is taken as lost.
 const STALL: Duration = Duration::from_secs(2);
@@ -588,6 +591,7 @@ fn guard_streams(
     'outer: while !ctl.should_end() && !deadline_passed(&started) {
         let failed = Arc::new(AtomicBool::new(false));
         let (capture, playback) = pipe(RATE, PREFILL, shared.clone());
+        let playback = playback.settling_from(STARTUP_CUSHION);
         let (far_prod, far_cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
         let (mic_prod, mic_cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
         let ends = Ends {

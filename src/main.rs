@@ -58,6 +58,10 @@ enum Cmd {
         /// Unmute latency above this counts as a miss (seconds).
         #[arg(long, default_value_t = 10.0)]
         miss_after: f64,
+        /// Policy timings to try instead of the defaults: a TOML file with the keys of the
+        /// config's [guard] table (for tuning; the product reads them from its config).
+        #[arg(long, hide = true)]
+        guard: Option<PathBuf>,
     },
     /// Guard the microphone live: pass it through the virtual microphone "Hold Guard Microphone",
     /// muted while the call is on hold. Ctrl-C stops.
@@ -209,8 +213,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             gate,
             out,
             miss_after,
+            guard,
         } => {
             let gate = gate.as_deref().map(Gate::load).transpose()?;
+            let cfg = match guard {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+                }
+                None => cfg,
+            };
             let started = Instant::now();
             let report = evaluate(&dir, &cfg, miss_after)?;
             let secs = started.elapsed().as_secs_f64();

@@ -11,8 +11,8 @@
 //!
 //! - more than the target plus a margin: the excess is dropped at once while the gate is closed,
 //!   or across room tone while it is open (never inside speech); if it still grows (a fast
-//!   microphone clock under continuous sound), reads go up to 1000 ppm faster;
-//! - half of it gone: reads go up to 1000 ppm slower, with linear interpolation between samples,
+//!   microphone clock under continuous sound), reads go up to 300 ppm faster;
+//! - half of it gone: reads go 300 ppm slower, with linear interpolation between samples,
 //!   until it is whole again;
 //! - in between, jitter leaves the ratio at exactly 1 and samples pass bit for bit.
 //!
@@ -117,11 +117,11 @@ impl Shared {
     }
 }
 
-/// Largest step away from a read ratio of 1: 1000 ppm, a pitch change of under 2 cents that
-/// nobody hears. Sound cards drift apart by well under 100 ppm, but a sound server that now and
-/// then skips one side's period (seen with PipeWire under load: 500 ppm for tens of seconds)
-/// must be caught up before the cushion is gone.
-const MAX_SKEW: f64 = 0.001;
+/// Largest step away from a read ratio of 1: 300 ppm. Sound cards drift apart by well under
+/// 100 ppm, and a skew this small keeps speech within 0.15 ms of itself over a second (1000 ppm
+/// was tried: it caught up faster, but smeared speech enough to drop its correlation with the
+/// microphone below 0.99 over tenths of a second).
+const MAX_SKEW: f64 = 0.0003;
 /// Skew per sample of cushion error (300 samples off target → the largest skew).
 const SKEW_PER_SAMPLE: f64 = 1e-6;
 /// Margin (2 ms at 48 kHz): a cushion below it is nearly gone; above the high mark by it, too big.
@@ -130,6 +130,8 @@ const DEADBAND: f64 = 96.0;
 const WINDOW_S: f64 = 0.5;
 /// Seconds without an underrun before the cushion shrinks by a step.
 const CALM_S: f64 = 60.0;
+/// Seconds of calm after which a start-up cushion gives way to the smallest one.
+const SETTLE_S: f64 = 10.0;
 /// Below this (about −45 dBFS) a stretch of microphone signal is room tone: dropping some of it
 /// to give back excess cushion cannot be heard.
 const QUIET: f32 = 0.0056;
@@ -167,6 +169,8 @@ pub struct PlaybackHalf {
     next: f32,
     /// Samples played since the last underrun.
     calm: u64,
+    /// Still on the start-up cushion (see [`PlaybackHalf::settling_from`]).
+    settling: bool,
     /// Cushion beyond the target seen over the last window: dropped while the gate is closed or
     /// the microphone is quiet, so a burst from the server does not stay as latency.
     excess: usize,
@@ -204,6 +208,7 @@ pub fn pipe(rate: u32, prefill: usize, shared: Arc<Shared>) -> (CaptureHalf, Pla
             prev: 0.0,
             next: 0.0,
             calm: 0,
+            settling: false,
             excess: 0,
             last_peak: 0.0,
         },
@@ -267,7 +272,15 @@ impl PlaybackHalf {
             self.underrun(short);
         } else {
             self.calm += out.len() as u64;
-            if self.calm as f64 >= CALM_S * self.rate && self.target > self.min_target {
+            if self.settling && self.calm as f64 >= SETTLE_S * self.rate {
+                // Streams have settled: the excess goes across the next pauses.
+                self.settling = false;
+                self.target = self.min_target;
+                self.shared
+                    .target
+                    .store(self.target as u64, Ordering::Relaxed);
+                self.calm = 0;
+            } else if self.calm as f64 >= CALM_S * self.rate && self.target > self.min_target {
                 // A calm minute: give back some of the cushion.
                 self.target = (self.target * 7 / 8).max(self.min_target);
                 self.shared
@@ -327,6 +340,19 @@ impl PlaybackHalf {
         };
     }
 
+    /// Starts on a larger cushion of `samples`, and drops to the smallest one after
+    /// [`SETTLE_S`] without an underrun. While streams start (ours, the softphone's, a recorder's)
+    /// the sound server reshuffles its graph and callbacks bunch up; afterwards it is steady.
+    pub fn settling_from(mut self, samples: usize) -> Self {
+        self.target = samples.clamp(self.min_target, self.max_target);
+        self.avg = self.target as f64;
+        self.settling = self.target > self.min_target;
+        self.shared
+            .target
+            .store(self.target as u64, Ordering::Relaxed);
+        self
+    }
+
     /// Drops up to one block of excess cushion where nobody can hear it: at once while the gate
     /// is closed, else only across room tone (the last block played and the samples dropped all
     /// quiet). Speech is never cut; while it lasts, the read ratio does the work.
@@ -356,6 +382,7 @@ impl PlaybackHalf {
             .target
             .store(self.target as u64, Ordering::Relaxed);
         self.calm = 0;
+        self.settling = false;
         self.primed = false;
         self.phase = 0.0;
     }
@@ -431,7 +458,7 @@ mod tests {
     #[test]
     fn clock_drift_keeps_the_cushion_steady() {
         // ±200 ppm is twice what real sound cards drift apart: 9.6 samples a second.
-        for skew in [0.0002, -0.0002, 0.00005, -0.00005, -0.0008] {
+        for skew in [0.0002, -0.0002, 0.00005, -0.00005, -0.00025] {
             let (fill, underruns, late_max) = drift(skew, 1200);
             assert_eq!(underruns, 0, "skew {skew}");
             // Without steering, twenty minutes at +200 ppm would pile up 11 520 samples.
@@ -504,7 +531,7 @@ mod tests {
         let shed = shared.shed.load(Ordering::Relaxed) as usize;
         assert!((1900..=2100).contains(&shed), "shed {shed}");
         // Loud samples fed (minus what still waits in the ring) all came out, but for what reading
-        // up to 1000 ppm faster took while the burst was large (shedding 2000 would show).
+        // up to 300 ppm faster took while the burst was large (shedding 2000 would show).
         let loud_in = (0..i - play.fill_level())
             .filter(|&j| talk(j).abs() > 0.01)
             .count();
@@ -554,6 +581,30 @@ mod tests {
         // Jitter never makes it read faster (which would eat the cushion), and nothing runs dry.
         assert_eq!(shared.underruns.load(Ordering::Relaxed), 0);
         assert_eq!(skewed, 0);
+    }
+
+    #[test]
+    fn a_start_up_cushion_gives_way_once_settled() {
+        let shared = Arc::new(Shared::default());
+        let (mut cap, play) = pipe(48_000, 256, shared.clone());
+        let mut play = play.settling_from(1024);
+        let mut out = vec![0.0f32; 256];
+        let talk: Vec<f32> = (0..48_000).map(talk).collect();
+        cap.push(&talk[..1281]);
+        let mut i = 1281;
+        let mut early = Vec::new();
+        for k in 0..(30 * 48_000 / 256) {
+            cap.push(&talk[i % 48_000..i % 48_000 + 256]);
+            i = (i + 256) % 47_000;
+            play.fill(&mut out);
+            if k == 5 * 48_000 / 256 {
+                early.push(play.fill_level());
+            }
+        }
+        assert!(early[0] >= 1024, "{early:?}");
+        assert_eq!(shared.target.load(Ordering::Relaxed), 256);
+        assert!(play.fill_level() <= 256 + 96, "{}", play.fill_level());
+        assert_eq!(shared.underruns.load(Ordering::Relaxed), 0);
     }
 
     #[test]

@@ -153,27 +153,29 @@ struct Ring {
 
 impl Ring {
     fn new(n: usize) -> Self {
+        // Every value is written twice, `n` apart, so the last `n` are always one contiguous
+        // slice: the per-hop means and spreads then run over plain slices.
         Self {
-            buf: vec![0.0; n],
+            buf: vec![0.0; 2 * n],
             pos: 0,
             len: 0,
         }
     }
+    fn cap(&self) -> usize {
+        self.buf.len() / 2
+    }
     fn push(&mut self, v: f32) {
+        let cap = self.cap();
         self.buf[self.pos] = v;
-        self.pos = (self.pos + 1) % self.buf.len();
-        self.len = (self.len + 1).min(self.buf.len());
+        self.buf[self.pos + cap] = v;
+        self.pos = (self.pos + 1) % cap;
+        self.len = (self.len + 1).min(cap);
     }
     /// The last `n` values, oldest first.
     fn last(&self, n: usize) -> impl Iterator<Item = f32> + '_ {
         let n = n.min(self.len);
-        let start = (self.pos + self.buf.len() - n) % self.buf.len();
-        let (a, b) = if start + n <= self.buf.len() {
-            (&self.buf[start..start + n], &self.buf[..0])
-        } else {
-            (&self.buf[start..], &self.buf[..start + n - self.buf.len()])
-        };
-        a.iter().chain(b).copied()
+        let end = self.pos + self.cap();
+        self.buf[end - n..end].iter().copied()
     }
     fn mean(&self, n: usize) -> f32 {
         let n2 = n.min(self.len).max(1);
