@@ -11,7 +11,8 @@ cargo test --release
 bash scripts/session.sh cargo test --release --test desktop -- --ignored --nocapture --test-threads 1
 # The end-to-end pass-through test (live_guard_mutes_holds_and_passes_live_speech) demands not a
 # single sample short over 86 s; on a two-core machine the sound server's own stalls fail it now
-# and then, so it runs on request only:
+# and then (with the shedding pipe: 59 samples short once, in the middle of a hold, in the last of
+# several runs), so it runs on request only:
 #   bash scripts/session.sh cargo test --release --test live -- --ignored --test-threads 1
 bash scripts/session.sh cargo test --release --test live -- --ignored --test-threads 1 \
   --skip live_guard_mutes_holds_and_passes_live_speech
