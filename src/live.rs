@@ -177,18 +177,30 @@ fn build_streams(
     let on_error =
         |flag: Arc<AtomicBool>| move |_e: cpal::Error| flag.store(true, Ordering::Relaxed);
     let mut capture = capture;
+    // Each callback promotes its own thread the first time it runs (see `audio::priority`).
+    let (mic_shared, out_shared) = (far_shared.clone(), far_shared.clone());
+    let mut mic_promoted = false;
     let mic = mic_dev.build_input_stream(
         config(buffer),
         move |data: &[f32], _: &cpal::InputCallbackInfo| {
+            if !mic_promoted {
+                mic_promoted = true;
+                mic_shared.priority.promote_current_thread();
+            }
             capture.push(data);
             let _ = mic_prod.push_slice(data);
         },
         on_error(failed.clone()),
         None,
     )?;
+    let mut far_promoted = false;
     let far = far_dev.build_input_stream(
         config(buffer),
         move |data: &[f32], _: &cpal::InputCallbackInfo| {
+            if !far_promoted {
+                far_promoted = true;
+                far_shared.priority.promote_current_thread();
+            }
             let n = far_prod.push_slice(data);
             far_shared
                 .far_samples
@@ -204,7 +216,16 @@ fn build_streams(
     )?;
     let out = out_dev.build_output_stream(
         config(buffer),
-        move |data: &mut [f32], _: &cpal::OutputCallbackInfo| playback.fill(data),
+        {
+            let mut promoted = false;
+            move |data: &mut [f32], _: &cpal::OutputCallbackInfo| {
+                if !promoted {
+                    promoted = true;
+                    out_shared.priority.promote_current_thread();
+                }
+                playback.fill(data)
+            }
+        },
         on_error(failed),
         None,
     )?;
@@ -577,6 +598,7 @@ fn guard_streams(
     let mut mic_buf = vec![0.0f32; RATE as usize];
     let mut last_beat = Instant::now();
     let mut last_stats = Instant::now();
+    let mut priority_told = false;
     let deadline_passed = |started: &Instant| opts.duration.is_some_and(|d| started.elapsed() >= d);
     let publish = |engine: &Engine, problem: Option<String>| {
         let state = State::from_mode(engine.mode());
@@ -704,6 +726,17 @@ fn guard_streams(
                 }
                 if let Some(j) = sink.journal.as_deref_mut() {
                     let _ = j.heartbeat(now_unix());
+                }
+            }
+            if !priority_told {
+                use crate::audio::priority::State;
+                match shared.priority.state() {
+                    State::Pending => {}
+                    State::RealTime => priority_told = true,
+                    State::Refused => {
+                        priority_told = true;
+                        say!("warning: the audio threads run at normal priority (real-time scheduling was refused); on a busy machine the microphone may drop out. Allow it with an rtprio limit (e.g. the `audio` group in /etc/security/limits.d) or rtkit");
+                    }
                 }
             }
             if opts.stats_every.is_some_and(|d| last_stats.elapsed() >= d) {

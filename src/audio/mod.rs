@@ -6,5 +6,6 @@
 
 pub mod gate;
 pub mod pipe;
+pub mod priority;
 #[cfg(unix)]
 pub mod virtual_mic;

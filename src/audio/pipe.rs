@@ -44,6 +44,8 @@ pub struct Shared {
     pub latency: [AtomicU64; LATENCY_BINS],
     /// The cushion the pipe aims at now, in samples.
     pub target: AtomicU64,
+    /// Whether the callbacks' threads got real-time priority.
+    pub priority: super::priority::Promotion,
     /// Samples of excess cushion dropped (while muted, or across room tone).
     pub shed: AtomicU64,
     /// Since the last [`Shared::take_window`]: largest microphone and output blocks, and the
@@ -69,6 +71,7 @@ impl Default for Shared {
             far_dropped: AtomicU64::new(0),
             latency: std::array::from_fn(|_| AtomicU64::new(0)),
             target: AtomicU64::new(0),
+            priority: Default::default(),
             shed: AtomicU64::new(0),
             in_block_max: AtomicU64::new(0),
             out_block_max: AtomicU64::new(0),

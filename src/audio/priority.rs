@@ -1,0 +1,118 @@
+//! Real-time scheduling for the threads that run our audio callbacks.
+//!
+//! The sound server runs its own audio thread at a real-time priority; a client thread left at
+//! normal priority waits behind any busy process, and on a two-core machine that wait is what ran
+//! the microphone pipe dry. Promotion is one system call, made once from the callback's own
+//! thread the first time it runs: no allocation, no lock, no I/O. It needs permission (root, an
+//! `rtprio` limit from the user's groups); without it the callbacks run as before, and the guard
+//! says so once.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// Below PipeWire's own 88, so the server's thread still goes first.
+#[cfg(target_os = "linux")]
+const PRIORITY: i32 = 80;
+
+/// Outcome of the promotion, shared with the engine thread.
+#[derive(Default)]
+pub struct Promotion(AtomicU8);
+
+/// What [`Promotion::state`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// No callback has run yet.
+    Pending,
+    /// Every callback thread that ran was promoted.
+    RealTime,
+    /// At least one was refused (no permission, or not supported on this system).
+    Refused,
+}
+
+impl Promotion {
+    /// Promotes the calling thread; call once, from inside an audio callback.
+    pub fn promote_current_thread(&self) {
+        let ok = promote();
+        // Refused sticks: one slow thread is enough to run the pipe dry.
+        let new = if ok { 1 } else { 2 };
+        let _ = self
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                Some(old.max(new))
+            });
+    }
+
+    /// The outcome so far.
+    pub fn state(&self) -> State {
+        match self.0.load(Ordering::Relaxed) {
+            0 => State::Pending,
+            1 => State::RealTime,
+            _ => State::Refused,
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn promote() -> bool {
+    let param = libc::sched_param {
+        sched_priority: PRIORITY,
+    };
+    // SAFETY: pthread_self() is always a valid handle for the calling thread, and `param`
+    // outlives the call.
+    unsafe { libc::pthread_setschedparam(libc::pthread_self(), libc::SCHED_FIFO, &param) == 0 }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn promote() -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_sticks_and_success_is_reported() {
+        let p = Promotion::default();
+        assert_eq!(p.state(), State::Pending);
+        p.0.store(1, Ordering::Relaxed);
+        assert_eq!(p.state(), State::RealTime);
+        p.0.fetch_max(2, Ordering::Relaxed);
+        p.0.fetch_max(1, Ordering::Relaxed);
+        assert_eq!(p.state(), State::Refused);
+    }
+
+    #[test]
+    fn a_thread_is_promoted_when_permitted() {
+        // The outcome depends on the machine's permissions; either way it must be reported and
+        // agree with what the kernel says about the thread afterwards.
+        let p = std::sync::Arc::new(Promotion::default());
+        let q = p.clone();
+        let policy = std::thread::spawn(move || {
+            q.promote_current_thread();
+            current_policy()
+        })
+        .join()
+        .unwrap();
+        match p.state() {
+            State::RealTime => assert_eq!(policy, Some(true)),
+            State::Refused => assert_ne!(policy, Some(true)),
+            State::Pending => panic!("not reported"),
+        }
+    }
+
+    /// Whether the calling thread runs SCHED_FIFO (None where unknown).
+    fn current_policy() -> Option<bool> {
+        #[cfg(target_os = "linux")]
+        {
+            let mut policy = 0;
+            let mut param = libc::sched_param { sched_priority: 0 };
+            // SAFETY: valid thread handle and out-pointers for the call's duration.
+            let r = unsafe {
+                libc::pthread_getschedparam(libc::pthread_self(), &mut policy, &mut param)
+            };
+            (r == 0).then_some(policy == libc::SCHED_FIFO)
+        }
+        #[cfg(not(target_os = "linux"))]
+        None
+    }
+}
