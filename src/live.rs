@@ -599,6 +599,7 @@ fn guard_streams(
     let mut last_beat = Instant::now();
     let mut last_stats = Instant::now();
     let mut priority_told = false;
+    let mut counted = (0u64, 0u64);
     let deadline_passed = |started: &Instant| opts.duration.is_some_and(|d| started.elapsed() >= d);
     let publish = |engine: &Engine, problem: Option<String>| {
         let state = State::from_mode(engine.mode());
@@ -742,8 +743,17 @@ fn guard_streams(
             if opts.stats_every.is_some_and(|d| last_stats.elapsed() >= d) {
                 last_stats = Instant::now();
                 let (inb, outb, lo, hi) = shared.take_window();
+                let now = (
+                    shared.in_samples.load(Ordering::Relaxed),
+                    shared.out_samples.load(Ordering::Relaxed),
+                );
+                let (got, asked) = (
+                    now.0.saturating_sub(counted.0),
+                    now.1.saturating_sub(counted.1),
+                );
+                counted = now;
                 say!(
-                    "stats {:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples, overruns {}, RSS {:.1} MB; blocks in {inb} out {outb}, fill after read {lo}–{hi}, shed {}",
+                    "stats {:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples, overruns {}, RSS {:.1} MB; blocks in {inb} out {outb}, fill after read {lo}–{hi}, shed {}; microphone gave {got}, output took {asked}",
                     started.elapsed().as_secs_f64(),
                     shared
                         .latency_median_ms()

@@ -52,6 +52,9 @@ pub struct Shared {
     /// least and most the ring held after a read — what a stats line needs to explain latency.
     pub in_block_max: AtomicU64,
     pub out_block_max: AtomicU64,
+    /// Samples the microphone delivered and the output asked for, since the start.
+    pub in_samples: AtomicU64,
+    pub out_samples: AtomicU64,
     pub fill_min: AtomicU64,
     pub fill_max: AtomicU64,
 }
@@ -74,6 +77,8 @@ impl Default for Shared {
             priority: Default::default(),
             shed: AtomicU64::new(0),
             in_block_max: AtomicU64::new(0),
+            in_samples: AtomicU64::new(0),
+            out_samples: AtomicU64::new(0),
             out_block_max: AtomicU64::new(0),
             fill_min: AtomicU64::new(u64::MAX),
             fill_max: AtomicU64::new(0),
@@ -224,6 +229,9 @@ impl CaptureHalf {
         self.shared
             .in_block_max
             .fetch_max(samples.len() as u64, Ordering::Relaxed);
+        self.shared
+            .in_samples
+            .fetch_add(samples.len() as u64, Ordering::Relaxed);
         let n = self.prod.push_slice(samples);
         if n < samples.len() {
             self.shared
@@ -298,6 +306,7 @@ impl PlaybackHalf {
         let s = &self.shared;
         s.out_block_max
             .fetch_max(out.len() as u64, Ordering::Relaxed);
+        s.out_samples.fetch_add(out.len() as u64, Ordering::Relaxed);
         s.fill_min.fetch_min(left as u64, Ordering::Relaxed);
         s.fill_max.fetch_max(left as u64, Ordering::Relaxed);
         // Latency of this callback: what waits in the ring after it, plus half a block.
