@@ -179,28 +179,20 @@ fn build_streams(
     let mut capture = capture;
     // Each callback promotes its own thread the first time it runs (see `audio::priority`).
     let (mic_shared, out_shared) = (far_shared.clone(), far_shared.clone());
-    let mut mic_promoted = false;
     let mic = mic_dev.build_input_stream(
         config(buffer),
         move |data: &[f32], _: &cpal::InputCallbackInfo| {
-            if !mic_promoted {
-                mic_promoted = true;
-                mic_shared.priority.promote_current_thread();
-            }
+            mic_shared.priority.promote_current_thread();
             capture.push(data);
             let _ = mic_prod.push_slice(data);
         },
         on_error(failed.clone()),
         None,
     )?;
-    let mut far_promoted = false;
     let far = far_dev.build_input_stream(
         config(buffer),
         move |data: &[f32], _: &cpal::InputCallbackInfo| {
-            if !far_promoted {
-                far_promoted = true;
-                far_shared.priority.promote_current_thread();
-            }
+            far_shared.priority.promote_current_thread();
             let n = far_prod.push_slice(data);
             far_shared
                 .far_samples
@@ -216,15 +208,9 @@ fn build_streams(
     )?;
     let out = out_dev.build_output_stream(
         config(buffer),
-        {
-            let mut promoted = false;
-            move |data: &mut [f32], _: &cpal::OutputCallbackInfo| {
-                if !promoted {
-                    promoted = true;
-                    out_shared.priority.promote_current_thread();
-                }
-                playback.fill(data)
-            }
+        move |data: &mut [f32], _: &cpal::OutputCallbackInfo| {
+            out_shared.priority.promote_current_thread();
+            playback.fill(data)
         },
         on_error(failed),
         None,
@@ -599,7 +585,6 @@ fn guard_streams(
     let mut last_beat = Instant::now();
     let mut last_stats = Instant::now();
     let mut priority_told = false;
-    let mut counted = (0u64, 0u64);
     let deadline_passed = |started: &Instant| opts.duration.is_some_and(|d| started.elapsed() >= d);
     let publish = |engine: &Engine, problem: Option<String>| {
         let state = State::from_mode(engine.mode());
@@ -742,18 +727,9 @@ fn guard_streams(
             }
             if opts.stats_every.is_some_and(|d| last_stats.elapsed() >= d) {
                 last_stats = Instant::now();
-                let (inb, outb, lo, hi) = shared.take_window();
-                let now = (
-                    shared.in_samples.load(Ordering::Relaxed),
-                    shared.out_samples.load(Ordering::Relaxed),
-                );
-                let (got, asked) = (
-                    now.0.saturating_sub(counted.0),
-                    now.1.saturating_sub(counted.1),
-                );
-                counted = now;
+                let w = shared.take_window();
                 say!(
-                    "stats {:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples, overruns {}, RSS {:.1} MB; blocks in {inb} out {outb}, fill after read {lo}–{hi}, shed {}; microphone gave {got}, output took {asked}",
+                    "stats {:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples, overruns {}, RSS {:.1} MB; blocks in {} out {}, fill after read {}–{}, shed {}; microphone gave {}, output took {}",
                     started.elapsed().as_secs_f64(),
                     shared
                         .latency_median_ms()
@@ -762,7 +738,13 @@ fn guard_streams(
                     shared.underruns.load(Ordering::Relaxed),
                     shared.overruns.load(Ordering::Relaxed),
                     rss_mb(),
-                    shared.shed.load(Ordering::Relaxed)
+                    w.in_block,
+                    w.out_block,
+                    w.fill_min,
+                    w.fill_max,
+                    shared.shed.load(Ordering::Relaxed),
+                    w.mic_gave,
+                    w.out_took
                 );
                 shared.reset_latency();
             }

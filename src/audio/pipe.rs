@@ -48,15 +48,28 @@ pub struct Shared {
     pub priority: super::priority::Promotion,
     /// Samples of excess cushion dropped (while muted, or across room tone).
     pub shed: AtomicU64,
-    /// Since the last [`Shared::take_window`]: largest microphone and output blocks, and the
-    /// least and most the ring held after a read — what a stats line needs to explain latency.
-    pub in_block_max: AtomicU64,
-    pub out_block_max: AtomicU64,
-    /// Samples the microphone delivered and the output asked for, since the start.
-    pub in_samples: AtomicU64,
-    pub out_samples: AtomicU64,
-    pub fill_min: AtomicU64,
-    pub fill_max: AtomicU64,
+    /// Since the last [`Shared::take_window`] (see [`Window`]).
+    in_block_max: AtomicU64,
+    out_block_max: AtomicU64,
+    in_samples: AtomicU64,
+    out_samples: AtomicU64,
+    fill_min: AtomicU64,
+    fill_max: AtomicU64,
+}
+
+/// What the callbacks saw between two [`Shared::take_window`] calls, in samples: what a stats
+/// line needs to explain latency.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    /// Largest microphone and output blocks.
+    pub in_block: u64,
+    pub out_block: u64,
+    /// Least and most the ring held after a read.
+    pub fill_min: u64,
+    pub fill_max: u64,
+    /// Samples the microphone delivered and the output asked for.
+    pub mic_gave: u64,
+    pub out_took: u64,
 }
 
 /// Width of a latency histogram bin, milliseconds.
@@ -112,16 +125,18 @@ impl Shared {
             .for_each(|c| c.store(0, Ordering::Relaxed));
     }
 
-    /// Block sizes and fill range seen since the last call: (mic block, output block, least
-    /// fill, most fill), in samples; then starts a new window.
-    pub fn take_window(&self) -> (u64, u64, u64, u64) {
+    /// What the callbacks saw since the last call; then starts a new window.
+    pub fn take_window(&self) -> Window {
+        let take = |a: &AtomicU64| a.swap(0, Ordering::Relaxed);
         let fill_min = self.fill_min.swap(u64::MAX, Ordering::Relaxed);
-        (
-            self.in_block_max.swap(0, Ordering::Relaxed),
-            self.out_block_max.swap(0, Ordering::Relaxed),
-            if fill_min == u64::MAX { 0 } else { fill_min },
-            self.fill_max.swap(0, Ordering::Relaxed),
-        )
+        Window {
+            in_block: take(&self.in_block_max),
+            out_block: take(&self.out_block_max),
+            fill_min: if fill_min == u64::MAX { 0 } else { fill_min },
+            fill_max: take(&self.fill_max),
+            mic_gave: take(&self.in_samples),
+            out_took: take(&self.out_samples),
+        }
     }
 }
 
@@ -286,17 +301,11 @@ impl PlaybackHalf {
             if self.settling && self.calm as f64 >= SETTLE_S * self.rate {
                 // Streams have settled: the excess goes across the next pauses.
                 self.settling = false;
-                self.target = self.min_target;
-                self.shared
-                    .target
-                    .store(self.target as u64, Ordering::Relaxed);
+                self.set_target(self.min_target);
                 self.calm = 0;
             } else if self.calm as f64 >= CALM_S * self.rate && self.target > self.min_target {
                 // A calm minute: give back some of the cushion.
-                self.target = (self.target * 7 / 8).max(self.min_target);
-                self.shared
-                    .target
-                    .store(self.target as u64, Ordering::Relaxed);
+                self.set_target((self.target * 7 / 8).max(self.min_target));
                 self.calm = 0;
             }
         }
@@ -356,13 +365,16 @@ impl PlaybackHalf {
     /// [`SETTLE_S`] without an underrun. While streams start (ours, the softphone's, a recorder's)
     /// the sound server reshuffles its graph and callbacks bunch up; afterwards it is steady.
     pub fn settling_from(mut self, samples: usize) -> Self {
-        self.target = samples.clamp(self.min_target, self.max_target);
+        self.set_target(samples.clamp(self.min_target, self.max_target));
         self.avg = self.target as f64;
         self.settling = self.target > self.min_target;
-        self.shared
-            .target
-            .store(self.target as u64, Ordering::Relaxed);
         self
+    }
+
+    /// Aims at a new cushion, and publishes it for the stats line.
+    fn set_target(&mut self, target: usize) {
+        self.target = target;
+        self.shared.target.store(target as u64, Ordering::Relaxed);
     }
 
     /// Drops up to one block of excess cushion where nobody can hear it: at once while the gate
@@ -389,10 +401,7 @@ impl PlaybackHalf {
     /// The ring ran dry: count it, grow the cushion, and wait for it to fill again.
     fn underrun(&mut self, short: u64) {
         self.shared.underruns.fetch_add(short, Ordering::Relaxed);
-        self.target = (self.target * 3 / 2).min(self.max_target);
-        self.shared
-            .target
-            .store(self.target as u64, Ordering::Relaxed);
+        self.set_target((self.target * 3 / 2).min(self.max_target));
         self.calm = 0;
         self.settling = false;
         self.primed = false;

@@ -7,6 +7,7 @@
 //! `rtprio` limit from the user's groups); without it the callbacks run as before, and the guard
 //! says so once.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Below PipeWire's own 88, so the server's thread still goes first.
@@ -28,9 +29,18 @@ pub enum State {
     Refused,
 }
 
+thread_local! {
+    /// Whether this thread already asked; const-initialised, so reading it never allocates.
+    static ASKED: Cell<bool> = const { Cell::new(false) };
+}
+
 impl Promotion {
-    /// Promotes the calling thread; call once, from inside an audio callback.
+    /// Promotes the calling thread the first time it calls; cheap afterwards, so an audio
+    /// callback can call it every time.
     pub fn promote_current_thread(&self) {
+        if ASKED.with(|a| a.replace(true)) {
+            return;
+        }
         let ok = promote();
         // Refused sticks: one slow thread is enough to run the pipe dry.
         let new = if ok { 1 } else { 2 };
