@@ -172,20 +172,67 @@ impl Ring {
         self.len = (self.len + 1).min(cap);
     }
     /// The last `n` values, oldest first.
-    fn last(&self, n: usize) -> impl Iterator<Item = f32> + '_ {
+    fn last(&self, n: usize) -> &[f32] {
         let n = n.min(self.len);
         let end = self.pos + self.cap();
-        self.buf[end - n..end].iter().copied()
+        &self.buf[end - n..end]
     }
     fn mean(&self, n: usize) -> f32 {
         let n2 = n.min(self.len).max(1);
-        self.last(n).sum::<f32>() / n2 as f32
+        sum_map(self.last(n), |v| v) / n2 as f32
     }
     fn std(&self, n: usize) -> f32 {
         let m = self.mean(n);
         let n2 = n.min(self.len).max(1);
-        (self.last(n).map(|v| (v - m) * (v - m)).sum::<f32>() / n2 as f32).sqrt()
+        (sum_map(self.last(n), |v| (v - m) * (v - m)) / n2 as f32).sqrt()
     }
+}
+
+/// Lanes of the sums below: eight independent accumulators the compiler turns into one vector
+/// register. A plain `sum()` must add in order (float addition does not reassociate), one
+/// dependent add at a time, and the hop's dozen reductions were most of its cost.
+const LANES: usize = 8;
+
+/// Σ f(a[i]), summed in [`LANES`] lanes.
+#[inline(always)]
+fn sum_map(a: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    let (chunks, rest) = a.as_chunks::<LANES>();
+    let mut acc = [0.0f32; LANES];
+    for c in chunks {
+        for l in 0..LANES {
+            acc[l] += f(c[l]);
+        }
+    }
+    acc.iter().sum::<f32>() + rest.iter().map(|&x| f(x)).sum::<f32>()
+}
+
+/// Σ f(a[i], b[i]) over the shorter of the two, summed in [`LANES`] lanes.
+#[inline(always)]
+fn sum_zip(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
+    let n = a.len().min(b.len());
+    let (ca, ra) = a[..n].as_chunks::<LANES>();
+    let (cb, rb) = b[..n].as_chunks::<LANES>();
+    let mut acc = [0.0f32; LANES];
+    for (x, y) in ca.iter().zip(cb) {
+        for l in 0..LANES {
+            acc[l] += f(x[l], y[l]);
+        }
+    }
+    acc.iter().sum::<f32>() + ra.iter().zip(rb).map(|(&x, &y)| f(x, y)).sum::<f32>()
+}
+
+/// The largest element (or `init` when all are smaller), in [`LANES`] lanes.
+#[inline(always)]
+fn max_of(a: &[f32], init: f32) -> f32 {
+    let (chunks, rest) = a.as_chunks::<LANES>();
+    let mut acc = [init; LANES];
+    for c in chunks {
+        for l in 0..LANES {
+            acc[l] = if c[l] > acc[l] { c[l] } else { acc[l] };
+        }
+    }
+    let m = acc.iter().fold(init, |m, &x| if x > m { x } else { m });
+    rest.iter().fold(m, |m, &x| if x > m { x } else { m })
 }
 
 /// Natural logarithm, to about 1e-4: the features need shapes, not digits, and this is several
@@ -201,15 +248,15 @@ pub fn fast_ln(x: f32) -> f32 {
     e as f32 * std::f32::consts::LN_2 + ln_m
 }
 
-/// Index and value of the largest element.
+/// Index and value of the largest element (the first, if several are equal).
 fn argmax(v: &[f32]) -> (usize, f32) {
-    let mut best = (0, f32::MIN);
-    for (i, &x) in v.iter().enumerate() {
-        if x > best.1 {
-            best = (i, x);
-        }
+    // The maximum in lanes, then one scan for where it is: no data-dependent branch per bin.
+    let m = max_of(v, f32::MIN);
+    if m > f32::MIN {
+        (v.iter().position(|&x| x == m).unwrap_or(0), m)
+    } else {
+        (0, f32::MIN)
     }
-    best
 }
 
 /// Index of the largest element outside ±4 of `skip`.
@@ -226,11 +273,8 @@ fn argmax_except(v: &[f32], skip: usize) -> usize {
 }
 
 fn active_mean(v: &Ring, active: &Ring, n: usize) -> f32 {
-    let (mut sum, mut cnt) = (0.0, 0.0);
-    for (x, a) in v.last(n).zip(active.last(n)) {
-        sum += x * a;
-        cnt += a;
-    }
+    let sum = sum_zip(v.last(n), active.last(n), |x, a| x * a);
+    let cnt = sum_map(active.last(n), |a| a);
     if cnt > 0.0 {
         sum / cnt
     } else {
@@ -269,8 +313,10 @@ pub struct FeatureExtractor {
     tone_bins: (usize, usize),
     tone_run: u8,
     fp: crate::dsp::fingerprint::Printer,
-    /// cos/sin of the 1..=15 Hz analysis frequencies over one long context.
-    mod_table: Vec<(f32, f32)>,
+    /// cos and sin of the 1..=15 Hz analysis frequencies over one long context.
+    mod_table: Vec<([f32; LONG], [f32; LONG])>,
+    /// Each bin's index as a float, for the centroid.
+    bin_index: Vec<f32>,
     norm: f32,
     hops: u64,
 }
@@ -320,13 +366,15 @@ impl FeatureExtractor {
             tone_run: 0,
             fp: crate::dsp::fingerprint::Printer::new(),
             mod_table: (1..=15)
-                .flat_map(|f| {
+                .map(|f| {
                     let w = std::f32::consts::TAU * f as f32 * HOP as f32 / ANALYSIS_RATE as f32;
-                    (0..LONG)
-                        .map(move |i| (w * i as f32).cos())
-                        .zip((0..LONG).map(move |i| (w * i as f32).sin()))
+                    (
+                        std::array::from_fn(|i| (w * i as f32).cos()),
+                        std::array::from_fn(|i| (w * i as f32).sin()),
+                    )
                 })
                 .collect(),
+            bin_index: (0..BINS).map(|k| k as f32).collect(),
             hops: 0,
         }
     }
@@ -360,7 +408,7 @@ impl FeatureExtractor {
             *p = c.norm_sqr() * self.norm;
         }
         let band = &self.power[BAND_LO..=BAND_HI];
-        let total: f32 = band.iter().sum();
+        let total = sum_map(band, |p| p);
         let level_db = if total > 1e-10 {
             (10.0 * total.log10()).max(FLOOR_DB)
         } else {
@@ -379,14 +427,10 @@ impl FeatureExtractor {
         // Flatness and centroid over the band.
         let n = band.len() as f32;
         let mean = total / n + 1e-12;
-        let log_mean = band.iter().map(|p| fast_ln(p + 1e-12)).sum::<f32>() / n;
+        let log_mean = sum_map(band, |p| fast_ln(p + 1e-12)) / n;
         let flatness = (log_mean.exp() / mean).clamp(0.0, 1.0);
         let centroid_hz = if total > 1e-10 {
-            band.iter()
-                .enumerate()
-                .map(|(i, p)| (i + BAND_LO) as f32 * p)
-                .sum::<f32>()
-                / total
+            sum_zip(band, &self.bin_index[BAND_LO..=BAND_HI], |p, k| p * k) / total
                 * (ANALYSIS_RATE as f32 / FRAME as f32)
         } else {
             0.0
@@ -401,42 +445,42 @@ impl FeatureExtractor {
         }
         let active = level_db > -70.0 && snr_db > 6.0;
         let flux = if self.hops > 1 && active {
-            (BAND_LO..=BAND_HI)
-                .map(|k| (self.log_cur[k] - self.log_prev[k]).abs())
-                .sum::<f32>()
-                / n
+            sum_zip(
+                &self.log_cur[BAND_LO..=BAND_HI],
+                &self.log_prev[BAND_LO..=BAND_HI],
+                |a, b| (a - b).abs(),
+            ) / n
         } else {
             0.0
         };
 
         // Spectral peaks: local maxima at least 10 dB over the bins two away on both sides and
         // within 30 dB of the strongest bin.
-        let pmax = band.iter().cloned().fold(0.0f32, f32::max);
-        for k in 0..BINS {
-            self.is_peak[k] = false;
-        }
+        let pmax = max_of(band, 0.0);
+        self.is_peak.fill(false);
         if active {
-            for k in BAND_LO..=BAND_HI {
-                let p = self.power[k];
-                if p < pmax * 1e-3 || p < self.power[k - 1] || p < self.power[k + 1] {
-                    continue;
-                }
-                if p > 10.0 * self.power[k - 2] && p > 10.0 * self.power[k + 2] {
-                    self.is_peak[k] = true;
-                }
+            let thr = pmax * 1e-3;
+            for (k, w) in (BAND_LO..=BAND_HI).zip(self.power[BAND_LO - 2..=BAND_HI + 2].windows(5))
+            {
+                // Non-short-circuit `&`: a peak test per bin without a branch per comparison
+                // (powers are never NaN, so the comparisons mean what they say).
+                let p = w[2];
+                self.is_peak[k] =
+                    (p >= thr) & (p >= w[1]) & (p >= w[3]) & (p > 10.0 * w[0]) & (p > 10.0 * w[4]);
             }
         }
         let mut age_w = 0.0f32;
         let mut age_e = 0.0f32;
         let mut top = [(0.0f32, 0usize); 3];
-        for k in 0..BINS {
-            self.peak_age_next[k] = 0;
+        // Peaks only exist inside the band.
+        self.peak_age_next.fill(0);
+        for k in BAND_LO..=BAND_HI {
             if !self.is_peak[k] {
                 continue;
             }
-            let prev = self.peak_age[k.saturating_sub(1)]
+            let prev = self.peak_age[k - 1]
                 .max(self.peak_age[k])
-                .max(self.peak_age[(k + 1).min(BINS - 1)]);
+                .max(self.peak_age[k + 1]);
             let a = (prev + 1).min(30);
             self.peak_age_next[k] = a;
             let p = self.power[k];
@@ -486,7 +530,7 @@ impl FeatureExtractor {
         // Context: spread of level, share of quiet frames, syllabic modulation.
         let quiet = self.level_lin.mean(LONG) * 0.1;
         let l_low_energy =
-            self.level_lin.last(LONG).filter(|&p| p < quiet).count() as f32 / LONG as f32;
+            sum_map(self.level_lin.last(LONG), |p| (p < quiet) as u8 as f32) / LONG as f32;
         let l_mod4 = self.modulation();
 
         Features {
@@ -552,7 +596,7 @@ impl FeatureExtractor {
         let lo = BAND_LO;
         let n = BAND_HI - BAND_LO + 1;
         let log = &self.log_cur;
-        let max = log[lo..lo + n].iter().cloned().fold(f32::MIN, f32::max);
+        let max = max_of(&log[lo..lo + n], f32::MIN);
         let slot = self.fine_pos;
         self.fine_pos = (self.fine_pos + 1) % self.fine.len();
         let cur = &mut self.fine[slot];
@@ -573,12 +617,9 @@ impl FeatureExtractor {
         }
         let old = &self.fine[(slot + 1) % self.fine.len()];
         let cur = &self.fine[slot];
-        let (mut ab, mut aa, mut bb) = (0.0f32, 0.0f32, 0.0f32);
-        for (a, b) in cur.iter().zip(old) {
-            ab += a * b;
-            aa += a * a;
-            bb += b * b;
-        }
+        let ab = sum_zip(cur, old, |a, b| a * b);
+        let aa = sum_map(cur, |a| a * a);
+        let bb = sum_map(old, |b| b * b);
         if aa * bb > 1e-12 {
             ab / (aa * bb).sqrt()
         } else {
@@ -599,12 +640,9 @@ impl FeatureExtractor {
         }
         let mut syll = 0.0;
         let mut all = 1e-6;
-        for (f, table) in (1..=15).zip(self.mod_table.chunks_exact(LONG)) {
-            let (mut re, mut im) = (0.0f32, 0.0f32);
-            for (v, (c, s)) in env.iter().zip(table) {
-                re += v * c;
-                im += v * s;
-            }
+        for (f, table) in (1..=15).zip(&self.mod_table) {
+            let re = sum_zip(&env, &table.0, |v, c| v * c);
+            let im = sum_zip(&env, &table.1, |v, s| v * s);
             let p = re * re + im * im;
             all += p;
             if (3..=6).contains(&f) {
