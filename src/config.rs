@@ -32,6 +32,9 @@ pub struct Config {
     pub alert: bool,
     /// Start Hold Guard when the user logs in.
     pub start_at_login: bool,
+    /// Keep the microphone and far end open while no application uses Hold Guard Microphone
+    /// (by default they are released then, so an idle guard costs next to nothing).
+    pub keep_devices_open: bool,
 }
 
 impl Default for Config {
@@ -42,6 +45,7 @@ impl Default for Config {
             hotkey: "Ctrl+Alt+M".into(),
             alert: true,
             start_at_login: false,
+            keep_devices_open: false,
         }
     }
 }

@@ -102,6 +102,10 @@ pub struct Status {
     pub agent_back: u64,
     /// The far end has carried no audio for a minute: no call in progress.
     pub no_call: bool,
+    /// No application records from the virtual microphone, so the audio devices are released
+    /// until one does (see `RunOptions::keep_devices_open`).
+    #[serde(default)]
+    pub standby: bool,
     /// Process id of the guard.
     pub pid: u32,
 }
@@ -120,6 +124,7 @@ impl Default for Status {
             out: String::new(),
             agent_back: 0,
             no_call: false,
+            standby: false,
             pid: std::process::id(),
         }
     }
@@ -133,6 +138,9 @@ impl Status {
             self.state.banner(),
             clock((now - self.since).max(0.0))
         );
+        if self.standby {
+            s.push_str(" (standby: no app is using Hold Guard Microphone)");
+        }
         if let Some(p) = &self.problem {
             s.push_str(&format!(" (problem: {p})"));
         }
@@ -591,6 +599,26 @@ pub enum ClientError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_status_line_says_when_the_devices_are_released() {
+        let mut st = Status {
+            since: 100.0,
+            ..Default::default()
+        };
+        st.state = State::Live;
+        assert_eq!(st.line(165.0), "LIVE for 1:05");
+        st.standby = true;
+        assert_eq!(
+            st.line(165.0),
+            "LIVE for 1:05 (standby: no app is using Hold Guard Microphone)"
+        );
+        // An older guard's status without the field still reads.
+        let mut json = serde_json::to_value(&st).unwrap();
+        json.as_object_mut().unwrap().remove("standby");
+        let back: Status = serde_json::from_value(json).unwrap();
+        assert!(!back.standby);
+    }
 
     /// A stand-in for the guard thread: applies commands to a real guard policy.
     fn fake_guard(ctl: Arc<Controller>) -> std::thread::JoinHandle<()> {

@@ -34,6 +34,13 @@ const STARTUP_CUSHION: usize = 1024;
 /// A capture stream silent this long is taken as lost.
 const STALL: Duration = Duration::from_secs(2);
 
+/// With no application recording from the virtual microphone for this long, the guard releases
+/// the audio devices (standby): three streams' wake-ups are most of an idle guard's CPU, and a
+/// tray app waits between calls far longer than it guards them.
+pub const STANDBY_AFTER: Duration = Duration::from_secs(10);
+/// How often the sound server is asked whether anything records from the virtual microphone.
+const STANDBY_POLL: Duration = Duration::from_millis(500);
+
 /// The rate every stream runs at.
 pub const RATE: u32 = 48_000;
 
@@ -51,6 +58,9 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Print a line of pipe and memory figures this often (soak measurements).
     pub stats_every: Option<Duration>,
+    /// Keep the audio devices open while no application records from the virtual microphone
+    /// (by default the guard releases them then: see [`STANDBY_AFTER`]).
+    pub keep_devices_open: bool,
 }
 
 /// Resident memory of this process in MB (Linux), for the stats line.
@@ -261,6 +271,16 @@ const NO_AUDIO_DB: f32 = -90.0;
 const NO_CALL_S: f64 = 60.0;
 
 impl LiveSink<'_> {
+    /// Forgets the line's history: the next audio belongs to a new call.
+    fn new_call(&mut self) {
+        self.call = crate::journal::format_utc(now_unix()).replace([' ', ':'], "-");
+        self.far_quiet_since = None;
+        self.silent_since = None;
+        self.no_call = false;
+        self.deferred = None;
+        self.far_db = -100.0;
+    }
+
     fn journal_open(&mut self, start: f64, reason: &str) {
         if let Some(j) = self.journal.as_deref_mut() {
             if let Err(e) = j.open_interval(&self.call, start, reason) {
@@ -596,7 +616,67 @@ fn guard_streams(
             s.problem = problem;
         });
     };
+    // Only our own virtual microphone can tell whether a softphone uses it.
+    let may_standby = !opts.keep_devices_open && vmic.is_some();
+    let (mut standby, mut resumed) = (false, false);
     'outer: while !ctl.should_end() && !deadline_passed(&started) {
+        if standby {
+            standby = false;
+            // Nobody records the microphone: the call is over. The next one starts live, with
+            // its own id; manual commands given meanwhile carry over into it.
+            if let Some(j) = sink.journal.as_deref_mut() {
+                if j.is_open() {
+                    if let Err(e) = j.close_interval(now_unix(), "call ended") {
+                        eprintln!("holdguard: {e}");
+                    }
+                }
+            }
+            engine = Engine::new(RATE, Some(RATE), opts.guard.clone());
+            sink.new_call();
+            ctl.update(|s| {
+                s.standby = true;
+                s.no_call = false;
+                s.far_db = -100.0;
+                s.mic_db = -100.0;
+            });
+            publish(&engine, None);
+            if !opts.quiet {
+                say!("standby: no app records from Hold Guard Microphone, audio devices released");
+            }
+            let (mut polled, mut beat) = (Instant::now(), Instant::now());
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                serve_requests(ctl, &mut engine, &mut sink);
+                publish(&engine, None);
+                if ctl.should_end() || deadline_passed(&started) {
+                    ctl.update(|s| s.standby = false);
+                    break 'outer;
+                }
+                if beat.elapsed() >= Duration::from_secs(5) {
+                    beat = Instant::now();
+                    if let Some(j) = sink.journal.as_deref_mut() {
+                        let _ = j.heartbeat(now_unix());
+                    }
+                }
+                if polled.elapsed() >= STANDBY_POLL {
+                    polled = Instant::now();
+                    // An error (the server went away) also ends standby: the stream path below
+                    // knows how to wait for the server and recreate the virtual microphone.
+                    if !matches!(server.as_mut().map(|s| s.recorders()), Some(Ok(0))) {
+                        break;
+                    }
+                }
+            }
+            ctl.update(|s| s.standby = false);
+            if !opts.quiet {
+                say!("an app records from Hold Guard Microphone: guarding");
+            }
+            resumed = true;
+        }
+        // Back from standby the devices are the ones from before: a fresh listing would also show
+        // the softphone's own recording stream as an input. A new default output, or a preferred
+        // microphone that came back, is caught by the periodic check below.
+        let fresh = !std::mem::take(&mut resumed);
         let failed = Arc::new(AtomicBool::new(false));
         let (capture, playback) = pipe(RATE, PREFILL, shared.clone());
         let playback = playback.settling_from(STARTUP_CUSHION);
@@ -611,13 +691,13 @@ fn guard_streams(
         // Devices come and go between attempts: a lost microphone falls back to the default one
         // (and back again when it returns), and the far end follows the default output. Only a
         // new host lists devices that appeared or went since the last one.
-        if attempt > 0 {
+        if attempt > 0 && fresh {
             if let Ok(h) = cpal::host_from_id(host_id) {
                 host = h;
             }
         }
         attempt += 1;
-        if let Ok(now) = resolve(opts, &host, server.as_mut()) {
+        if let Some(Ok(now)) = fresh.then(|| resolve(opts, &host, server.as_mut())) {
             if now != ids {
                 eprintln!(
                     "holdguard: now using microphone {}, far end {}, output {}",
@@ -668,8 +748,21 @@ fn guard_streams(
         };
         let mut last_far = Instant::now();
         let mut problem = None;
+        let (mut polled, mut unused_since) = (Instant::now(), None::<Instant>);
         while !ctl.should_end() && !failed.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(10));
+            if may_standby && polled.elapsed() >= STANDBY_POLL {
+                polled = Instant::now();
+                match server.as_mut().map(|s| s.recorders()) {
+                    Some(Ok(0)) => {
+                        if unused_since.get_or_insert(polled).elapsed() >= STANDBY_AFTER {
+                            standby = true;
+                            break;
+                        }
+                    }
+                    _ => unused_since = None,
+                }
+            }
             serve_requests(ctl, &mut engine, &mut sink);
             let n = rings.mic.pop_slice(&mut mic_buf);
             let mic_db = level_db(&mic_buf[..n]);
@@ -753,7 +846,8 @@ fn guard_streams(
             }
         }
         drop(streams);
-        if failed.load(Ordering::Relaxed) && !ctl.should_end() {
+        // (Closing the streams for standby may flag them failed: that is no lost device.)
+        if failed.load(Ordering::Relaxed) && !ctl.should_end() && !standby {
             eprintln!(
                 "holdguard: an audio device went away; reconnecting (the guard keeps its state)"
             );

@@ -82,6 +82,10 @@ enum Cmd {
         /// Settings file (default: the platform config folder).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Keep the devices open while no application records from Hold Guard Microphone
+        /// (by default they are released after 10 s of that, and reopened when one starts).
+        #[arg(long)]
+        keep_devices_open: bool,
         /// Stop after this many seconds.
         #[arg(long, hide = true)]
         seconds: Option<f64>,
@@ -259,28 +263,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             journal,
             config,
+            keep_devices_open,
             seconds,
             stats,
         } => {
-            let (guard, mic, far, out) = match config.or_else(holdguard::config::default_path) {
-                Some(p) => {
-                    let (c, warnings) = holdguard::config::load(&p)?;
-                    for w in &warnings {
-                        eprintln!("holdguard: {w}");
+            let (guard, mic, far, out, keep_open) =
+                match config.or_else(holdguard::config::default_path) {
+                    Some(p) => {
+                        let (c, warnings) = holdguard::config::load(&p)?;
+                        for w in &warnings {
+                            eprintln!("holdguard: {w}");
+                        }
+                        let pick = |flag: Option<String>, saved: String| {
+                            flag.or((!saved.is_empty()).then_some(saved))
+                        };
+                        let d = c.devices;
+                        (
+                            c.guard,
+                            pick(mic, d.mic),
+                            pick(far, d.far),
+                            pick(out, d.out),
+                            c.keep_devices_open,
+                        )
                     }
-                    let pick = |flag: Option<String>, saved: String| {
-                        flag.or((!saved.is_empty()).then_some(saved))
-                    };
-                    let d = c.devices;
-                    (
-                        c.guard,
-                        pick(mic, d.mic),
-                        pick(far, d.far),
-                        pick(out, d.out),
-                    )
-                }
-                None => (GuardConfig::default(), mic, far, out),
-            };
+                    None => (GuardConfig::default(), mic, far, out, false),
+                };
             // One guard per user: a second one would share (and on exit remove) the virtual
             // microphone.
             let _lock = holdguard::control::single_instance()?;
@@ -302,6 +309,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     duration: seconds.map(std::time::Duration::from_secs_f64),
                     quiet: false,
                     stats_every: stats.map(std::time::Duration::from_secs_f64),
+                    keep_devices_open: keep_devices_open || keep_open,
                 },
                 &ctl,
             )?;

@@ -335,6 +335,12 @@ fn the_desktop_app_end_to_end() {
         map_state(&wid).contains("IsUnMapped")
     });
     assert!(status().is_some(), "still guarding after the window closed");
+    // No softphone records "Hold Guard Microphone" yet: the app lets the devices go.
+    wait_for(
+        "standby with no app on the virtual microphone",
+        15.0,
+        || status().is_some_and(|s| s["standby"] == true),
+    );
     std::thread::sleep(Duration::from_secs(2));
     let rss_hidden = rss_kb(pid);
     let (c0, t0) = (cpu_s(pid), Instant::now());
@@ -349,7 +355,21 @@ fn the_desktop_app_end_to_end() {
     run(BIN, &["unmute"]);
     run(BIN, &["resume"]);
 
-    // A real call: hold music mutes (red banner), the agent's return reopens, with a notification.
+    // A real call: a softphone records the virtual microphone (the devices come back), hold music
+    // mutes (red banner), the agent's return reopens, with a notification.
+    let _softphone = App(Command::new("parec")
+        .args([
+            "--device",
+            "holdguard_mic",
+            "--channels=1",
+            "--format=float32le",
+        ])
+        .arg("/dev/null")
+        .spawn()
+        .unwrap());
+    wait_for("the devices to come back", 3.0, || {
+        status().is_some_and(|s| s["standby"] == false)
+    });
     let fixture = |n: &str| {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures")
@@ -422,7 +442,7 @@ fn the_desktop_app_end_to_end() {
     assert!(run(BIN, &["status"]).status.code() == Some(2));
 
     println!(
-        "figures: start-up to guarding {startup:.2} s, to the window shown {window_up:.2} s; RSS {:.1} MB with the window shown, {:.1} MB hidden in the tray; CPU hidden in the tray {cpu_hidden:.2} % of one core",
+        "figures: start-up to guarding {startup:.2} s, to the window shown {window_up:.2} s; RSS {:.1} MB with the window shown, {:.1} MB hidden in the tray; CPU hidden in the tray between calls (standby) {cpu_hidden:.2} % of one core",
         rss_shown as f64 / 1024.0,
         rss_hidden as f64 / 1024.0
     );

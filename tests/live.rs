@@ -59,6 +59,12 @@ fn start_guard(dir: &Path, far_sink: &str, seconds: f64) -> Child {
 }
 
 fn start_guard_with_mic(dir: &Path, mic: &str, far_sink: &str, seconds: f64) -> Child {
+    // No softphone records the virtual microphone in these tests: without this the guard would
+    // release the devices after 10 s (standby has its own test).
+    start_guard_opts(dir, mic, far_sink, seconds, &["--keep-devices-open"])
+}
+
+fn start_guard_opts(dir: &Path, mic: &str, far_sink: &str, seconds: f64, extra: &[&str]) -> Child {
     Command::new(bin())
         .args([
             "run",
@@ -72,6 +78,7 @@ fn start_guard_with_mic(dir: &Path, mic: &str, far_sink: &str, seconds: f64) -> 
             "--stats",
             "5",
         ])
+        .args(extra)
         .arg("--journal")
         .arg(dir.join("journal.jsonl"))
         .arg("--config")
@@ -561,4 +568,80 @@ fn a_lost_microphone_falls_back_to_the_default_and_returns() {
         .args(["unload-module", &module.to_string()])
         .status()
         .ok();
+}
+
+/// Streams the guard itself has open at the sound server (its nodes carry its name).
+fn guard_streams() -> usize {
+    ["source-outputs", "sink-inputs"]
+        .iter()
+        .map(|what| {
+            let out = Command::new("pactl")
+                .args(["list", what])
+                .output()
+                .expect("pactl runs");
+            String::from_utf8_lossy(&out.stdout)
+                .matches("node.name = \"holdguard\"")
+                .count()
+        })
+        .sum()
+}
+
+fn status_json() -> serde_json::Value {
+    let out = Command::new(bin())
+        .args(["status", "--json"])
+        .output()
+        .expect("holdguard status runs");
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+#[test]
+#[ignore = "needs a PipeWire server started by scripts/audio-pipewire.sh (scripts/session.sh)"]
+fn with_no_app_on_the_virtual_mic_the_devices_are_released_until_one_records() {
+    let dir = tmpdir("standby");
+    let mic = play("sink_b", &fixture("hold_repeat_agent.mic.flac"));
+    let guard = start_guard_opts(&dir, &dev("sink_b"), "sink_a", 40.0, &[]);
+    let log = || {
+        ["guard.log", "guard.err"]
+            .map(|f| std::fs::read_to_string(dir.join(f)).unwrap_or_default())
+            .concat()
+    };
+    wait_for("the guard's three streams", Duration::from_secs(10), || {
+        guard_streams() == 3
+    });
+    // Nothing records "Hold Guard Microphone": after 10 s the devices are let go.
+    wait_for("standby", Duration::from_secs(20), || guard_streams() == 0);
+    assert_eq!(status_json()["standby"], true, "{}", log());
+    assert_eq!(status_json()["state"], "live");
+
+    // A softphone starts recording it: the streams come back at once, and the microphone passes.
+    let out = dir.join("out.raw");
+    let rec = record("holdguard_mic", &out);
+    let back = Instant::now();
+    wait_for("the streams to reopen", Duration::from_secs(3), || {
+        guard_streams() == 3
+    });
+    println!(
+        "streams back {:.2} s after a recorder appeared",
+        back.elapsed().as_secs_f64()
+    );
+    assert_eq!(status_json()["standby"], false);
+    std::thread::sleep(Duration::from_secs(3));
+    stop(rec);
+    let got = read_f32(&out);
+    let last = &got[got.len().saturating_sub(48_000)..];
+    assert!(
+        last.iter().filter(|v| **v != 0.0).count() > 40_000,
+        "the microphone does not pass after standby: {} of {} samples are sound\n{}",
+        last.iter().filter(|v| **v != 0.0).count(),
+        last.len(),
+        log()
+    );
+    stop(guard);
+    stop(mic);
+    let log = log();
+    assert!(
+        !log.contains("went away"),
+        "standby is no lost device:\n{log}"
+    );
+    assert!(log.contains("standby: no app records"), "{log}");
 }

@@ -109,6 +109,26 @@ impl Server {
             .map(|s| s.to_string_lossy().into_owned()))
     }
 
+    /// How many running (not paused) streams record from the virtual microphone: softphones
+    /// using it now. Two small queries over the open socket, cheap enough to ask twice a second.
+    pub fn recorders(&mut self) -> Result<usize, VirtualMicError> {
+        let sources: pa::SourceInfoList =
+            self.call(&Command::GetSourceInfoList, "the source list")?;
+        let Some(ours) = sources
+            .iter()
+            .find(|s| s.name.as_bytes() == SOURCE.as_bytes())
+            .map(|s| s.index)
+        else {
+            return Ok(0);
+        };
+        let outputs: pa::SourceOutputInfoList =
+            self.call(&Command::GetSourceOutputInfoList, "the recording streams")?;
+        Ok(outputs
+            .iter()
+            .filter(|o| o.source_index == ours && !o.corked)
+            .count())
+    }
+
     /// Modules whose arguments name ours.
     fn our_modules(&mut self) -> Result<Vec<(u32, String)>, VirtualMicError> {
         let list: pa::ModuleInfoList = self.call(&Command::GetModuleInfoList, "the module list")?;

@@ -141,6 +141,7 @@ impl View {
                 );
                 let why = match (&st.reason, st.state) {
                     (_, State::Starting) => "opening the audio devices".to_string(),
+                    _ if st.standby => "standby: no app is using Hold Guard Microphone".to_string(),
                     _ if st.no_call => "no call audio".to_string(),
                     (Some(r), _) => format!("last change: {}", r.replace('_', " ")),
                     (None, _) => "waiting for the call".to_string(),
@@ -363,6 +364,7 @@ pub fn apply_config(o: &mut RunOptions, c: &Config) {
     o.mic = pick(&c.devices.mic);
     o.far = pick(&c.devices.far);
     o.out = pick(&c.devices.out);
+    o.keep_devices_open = c.keep_devices_open;
 }
 
 fn or_dash(s: &str) -> &str {
