@@ -13,8 +13,12 @@ loop sink_b tests/fixtures/hold_repeat_agent.mic.flac & B=$!
 trap 'kill $A $B 2>/dev/null' EXIT
 START=$(date +%s)
 $BIN run --mic pipewire:sink_b --far pipewire:sink_a --journal "$XDG_RUNTIME_DIR/soak.jsonl" \
-  --seconds $((MIN * 60)) --stats "$STATS" | grep -E '^(stats|audio)' &
+  --seconds $((MIN * 60)) --stats "$STATS" --keep-devices-open | grep -E '^(stats|audio)' &
 P=$!
+# The softphone: something records the virtual microphone for the whole call, as in real use.
+until pactl list short sources | grep -q holdguard_mic; do sleep 0.2; done
+parec -d holdguard_mic --latency-msec=20 >/dev/null & R=$!
+trap 'kill $A $B $R 2>/dev/null' EXIT
 sleep 30
 PID=$(pgrep -n -f 'holdguard run --mic pipewire:sink_b')
 C0=$(awk '{print $14+$15}' /proc/$PID/stat); T0=$(date +%s)
