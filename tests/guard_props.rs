@@ -259,3 +259,57 @@ fn manual_unmute_lasts_until_the_next_hold() {
     assert!(!muted[400], "unmuted by hand during the hold");
     assert!(muted[v.len() - 1], "the next hold mutes again: {trs:?}");
 }
+
+/// The first reopening after `speech_at` seconds, for a hold of music, an optional gap of digital
+/// silence, then a voice the classifier calls 70 % speech and 28 % music (a narrowband line).
+fn reopen_after(gap_s: f64) -> (f64, f64) {
+    let mut g = Guard::new(GuardConfig::default(), HOP);
+    let mut voice = [0.0f32; N_CLASSES];
+    voice[Class::Speech.index()] = 0.70;
+    voice[Class::Music.index()] = 0.28;
+    voice[Class::Silence.index()] = 0.02;
+    let parts = [
+        (probs(Class::Speech), true, 3.0),
+        (probs(Class::Music), true, 30.0),
+        (probs(Class::Silence), false, gap_s),
+        (Probs(voice), true, 3.0),
+    ];
+    let mut i = 0;
+    let mut speech_at = 0.0;
+    for (p, active, secs) in parts {
+        if p.0 == voice {
+            speech_at = i as f64 * HOP;
+        }
+        for _ in 0..(secs / HOP).round() as usize {
+            let x = Input {
+                t: (i + 1) as f64 * HOP,
+                probs: p,
+                far_active: active,
+                print: print_of(i),
+                mic_active: false,
+            };
+            i += 1;
+            if let Some(tr) = g.step(&x, |_| {}) {
+                if !tr.muted && x.t > speech_at && speech_at > 0.0 {
+                    return (speech_at, tr.t);
+                }
+            }
+        }
+    }
+    (speech_at, f64::INFINITY)
+}
+
+#[test]
+fn a_voice_after_the_music_stopped_reopens_even_if_it_sounds_partly_like_music() {
+    // After a gap, nothing is under the voice: it reopens as fast as clean speech would.
+    let (at, reopened) = reopen_after(0.5);
+    let need = GuardConfig::default().reopen_speech_s;
+    assert!(reopened - at <= need + 0.05, "{:.3} s", reopened - at);
+    // Straight after the music the same frames may be the music going on: it takes longer.
+    let (at2, reopened2) = reopen_after(0.0);
+    assert!(
+        reopened2 - at2 > reopened - at + 0.05,
+        "{:.3} s",
+        reopened2 - at2
+    );
+}

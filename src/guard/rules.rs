@@ -219,6 +219,9 @@ pub struct Guard {
     music_sum: f32,
     /// Fast average of the plain-music probability (about 150 ms).
     music_fast: f32,
+    /// `music_fast` as it was before the current run of far-end speech began: the bed the speech
+    /// came over, not the speech itself partly heard as music.
+    bed: f32,
     /// The same for clean speech.
     speech_fast: f32,
     hops_seen: u64,
@@ -261,6 +264,7 @@ impl Guard {
             music_pos: 0,
             music_sum: 0.0,
             music_fast: 0.0,
+            bed: 0.0,
             speech_fast: 0.0,
             hops_seen: 0,
             speech_bits: Bits::default(),
@@ -354,6 +358,9 @@ impl Guard {
         self.music[self.music_pos] = music_now;
         self.music_pos = (self.music_pos + 1) % self.music.len();
         self.music_fast += 0.1 * (x.probs.get(Class::Music) - self.music_fast);
+        if !speechy {
+            self.bed = self.music_fast;
+        }
         self.speech_fast += 0.1 * (x.probs.get(Class::Speech) - self.speech_fast);
         // Only speech is asked about: the music loop repeats too, and an agent talking over it must
         // not be mistaken for a recording. The memory keeps every sounding hop, so a recording
@@ -485,7 +492,10 @@ impl Guard {
         let need = (self.cfg.reopen_speech_s / self.hop_s).round().max(1.0) as u32;
         let window = (need + need / 2).min(64);
         // The music must have gone, or clean speech must clearly outweigh it.
-        let music_gone = self.music_fast < 0.2 || self.speech_fast > self.music_fast + SPEECH_LEAD;
+        // Speech after a silence had no music under it, however much of it sounds like music.
+        let music_gone = self.bed < 0.2
+            || self.music_fast < 0.2
+            || self.speech_fast > self.music_fast + SPEECH_LEAD;
         let onset = self.speech_bits.count(window) >= need && music_gone;
         let mut cand = match self.cand {
             Some(c) if far_speech || t - c.start < 0.3 => c,
