@@ -131,6 +131,15 @@ impl Default for Status {
 }
 
 impl Status {
+    /// Takes the guard's mode as the state; the elapsed time restarts only when it changes.
+    pub fn follow(&mut self, mode: crate::guard::Mode) {
+        let state = State::from_mode(mode);
+        if self.state != state {
+            self.state = state;
+            self.since = now_unix();
+        }
+    }
+
     /// One line for people: "MUTED — hold music for 1:23".
     pub fn line(&self, now: f64) -> String {
         let mut s = format!(

@@ -17,7 +17,7 @@ use ringbuf::traits::{Consumer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 
 use crate::audio::pipe::{pipe, CaptureHalf, PlaybackHalf, Shared};
-use crate::control::{Controller, Request, Slot, State, SLOT_S};
+use crate::control::{Controller, Request, Slot, SLOT_S};
 use crate::dsp::classifier::Class;
 use crate::engine::{Engine, Hop, Sink};
 use crate::guard::{Event, GuardConfig, Transition};
@@ -246,13 +246,17 @@ macro_rules! say {
     }};
 }
 
+/// A call's id in the journal: when it began, in UTC, without spaces or colons.
+fn call_id(start: f64) -> String {
+    crate::journal::format_utc(start).replace([' ', ':'], "-")
+}
+
 /// Reports from the engine thread: journal, pipe flag, status, console.
 struct LiveSink<'a> {
     shared: &'a Shared,
     ctl: &'a Controller,
     journal: Option<&'a mut Journal>,
     call: String,
-    far_quiet_since: Option<f64>,
     /// Class counts of the timeline slot being filled, and its end (engine seconds).
     slot: ([u16; crate::dsp::classifier::N_CLASSES], f64, bool, bool),
     far_db: f32,
@@ -273,8 +277,7 @@ const NO_CALL_S: f64 = 60.0;
 impl LiveSink<'_> {
     /// Forgets the line's history: the next audio belongs to a new call.
     fn new_call(&mut self) {
-        self.call = crate::journal::format_utc(now_unix()).replace([' ', ':'], "-");
-        self.far_quiet_since = None;
+        self.call = call_id(now_unix());
         self.silent_since = None;
         self.no_call = false;
         self.deferred = None;
@@ -317,7 +320,7 @@ impl LiveSink<'_> {
             self.silent_since = None;
             if self.no_call {
                 self.no_call = false;
-                self.call = crate::journal::format_utc(now).replace([' ', ':'], "-");
+                self.call = call_id(now);
                 self.ctl.update(|s| s.no_call = false);
             }
             if let Some((start, reason)) = self.deferred.take() {
@@ -329,15 +332,8 @@ impl LiveSink<'_> {
 
 impl Sink for LiveSink<'_> {
     fn hop(&mut self, hop: &Hop) {
-        // A new call starts when the far end sounds after a minute of nothing.
-        if hop.level_db > -70.0 {
-            if self.far_quiet_since.is_some_and(|q| hop.t - q > 60.0) {
-                self.call = crate::journal::format_utc(now_unix()).replace([' ', ':'], "-");
-            }
-            self.far_quiet_since = None;
-        } else if self.far_quiet_since.is_none() {
-            self.far_quiet_since = Some(hop.t);
-        }
+        // Call boundaries: a minute with no far-end audio at all (`watch_line`), or standby.
+        // Quiet alone is no boundary: a long silent hold with faint comfort noise is one call.
         self.watch_line(hop.level_db);
         self.far_db = hop.level_db;
         let (counts, end, muted, mic) = &mut self.slot;
@@ -406,13 +402,7 @@ fn serve_requests(ctl: &Controller, engine: &mut Engine, sink: &mut LiveSink) {
             Request::Command(c) => {
                 engine.command(c, sink);
                 // The caller reads the status as soon as this is marked applied.
-                let state = State::from_mode(engine.mode());
-                ctl.update(|s| {
-                    if s.state != state {
-                        s.state = state;
-                        s.since = now_unix();
-                    }
-                });
+                ctl.update(|s| s.follow(engine.mode()));
                 None
             }
             Request::Delete(which) => match sink.journal.as_deref_mut() {
@@ -587,8 +577,7 @@ fn guard_streams(
         shared: &shared,
         ctl,
         journal: journal.as_mut(),
-        call: crate::journal::format_utc(now_unix()).replace([' ', ':'], "-"),
-        far_quiet_since: None,
+        call: call_id(now_unix()),
         slot: (Default::default(), SLOT_S, false, false),
         far_db: -100.0,
         quiet: opts.quiet,
@@ -607,12 +596,8 @@ fn guard_streams(
     let mut priority_told = false;
     let deadline_passed = |started: &Instant| opts.duration.is_some_and(|d| started.elapsed() >= d);
     let publish = |engine: &Engine, problem: Option<String>| {
-        let state = State::from_mode(engine.mode());
         ctl.update(|s| {
-            if s.state != state {
-                s.state = state;
-                s.since = now_unix();
-            }
+            s.follow(engine.mode());
             s.problem = problem;
         });
     };
