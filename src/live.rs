@@ -20,7 +20,7 @@ use crate::audio::pipe::{pipe, CaptureHalf, PlaybackHalf, Shared};
 use crate::control::{Controller, Request, Slot, SLOT_S};
 use crate::dsp::classifier::Class;
 use crate::engine::{Engine, Hop, Sink};
-use crate::guard::{Event, GuardConfig, Transition};
+use crate::guard::{Command, Event, GuardConfig, Mode, Transition};
 use crate::journal::Journal;
 
 /// Smallest cushion between the microphone and the virtual microphone (10.7 ms, two of the
@@ -607,8 +607,9 @@ fn guard_streams(
     'outer: while !ctl.should_end() && !deadline_passed(&started) {
         if standby {
             standby = false;
-            // Nobody records the microphone: the call is over. The next one starts live, with
-            // its own id; manual commands given meanwhile carry over into it.
+            // Nobody records the microphone: the call is over, and so is its hold or manual
+            // mute. The next call starts live, with its own id — unless guarding is paused,
+            // which lasts until the user resumes. Commands given meanwhile carry over.
             if let Some(j) = sink.journal.as_deref_mut() {
                 if j.is_open() {
                     if let Err(e) = j.close_interval(now_unix(), "call ended") {
@@ -616,8 +617,12 @@ fn guard_streams(
                     }
                 }
             }
+            let paused = engine.mode() == Mode::Paused;
             engine = Engine::new(RATE, Some(RATE), opts.guard.clone());
             sink.new_call();
+            if paused {
+                engine.command(Command::Pause, &mut sink);
+            }
             ctl.update(|s| {
                 s.standby = true;
                 s.no_call = false;

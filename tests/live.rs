@@ -608,9 +608,17 @@ fn with_no_app_on_the_virtual_mic_the_devices_are_released_until_one_records() {
     wait_for("the guard's three streams", Duration::from_secs(10), || {
         guard_streams() == 3
     });
+    // A pause outlasts the call that standby ends.
+    assert!(Command::new(bin()).arg("pause").status().unwrap().success());
     // Nothing records "Hold Guard Microphone": after 10 s the devices are let go.
     wait_for("standby", Duration::from_secs(20), || guard_streams() == 0);
     assert_eq!(status_json()["standby"], true, "{}", log());
+    assert_eq!(status_json()["state"], "paused");
+    assert!(Command::new(bin())
+        .arg("resume")
+        .status()
+        .unwrap()
+        .success());
     assert_eq!(status_json()["state"], "live");
 
     // A softphone starts recording it: the streams come back at once, and the microphone passes.
