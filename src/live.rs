@@ -445,8 +445,10 @@ fn changed_devices(
     }
 }
 
-/// An input device that is neither ours nor the far end, real sources first.
-fn other_input(host: &cpal::Host, far: &str) -> Option<String> {
+/// An input device that is neither ours nor the far end, real sources first. `devices` are the
+/// sound server's device names, when it could be asked: a host's listing also holds streams (a
+/// softphone's own recording), which are no microphone.
+fn other_input(host: &cpal::Host, far: &str, devices: Option<&[String]>) -> Option<String> {
     let mut found: Vec<(bool, String)> = host
         .devices()
         .ok()?
@@ -454,9 +456,17 @@ fn other_input(host: &cpal::Host, far: &str) -> Option<String> {
         .filter_map(|d| Some((d.supports_output(), d.id().ok()?.to_string())))
         // Not the "default" stand-ins either: they may lead back to our own microphone.
         .filter(|(_, id)| !id.contains("holdguard") && !id.ends_with("default") && id != far)
+        .filter(|(_, id)| devices.is_none_or(|names| is_device(id, names)))
         .collect();
     found.sort();
     found.into_iter().next().map(|(_, id)| id)
+}
+
+/// Whether a host's device id (`pipewire:NODE`, `pulseaudio:NAME`) names one of the server's
+/// devices (a monitor is a source of its own there, `NAME.monitor`).
+fn is_device(id: &str, names: &[String]) -> bool {
+    let node = id.split_once(':').map_or(id, |(_, n)| n);
+    names.iter().any(|n| n == node)
 }
 
 /// The devices to use now: (microphone, far end, output). The chosen microphone when it is there,
@@ -467,12 +477,13 @@ fn resolve(
     host: &cpal::Host,
     server: Option<&mut crate::audio::virtual_mic::Server>,
 ) -> anyhow::Result<(String, String, String)> {
-    let (default_sink, default_source) = match server {
+    let (default_sink, default_source, devices) = match server {
         Some(s) => (
             s.default_sink().ok().flatten(),
             s.default_source().ok().flatten(),
+            s.device_names().ok(),
         ),
-        None => (None, None),
+        None => (None, None, None),
     };
     let out_id = opts
         .out
@@ -491,7 +502,7 @@ fn resolve(
         default_source
             .filter(|src| !src.contains(crate::audio::virtual_mic::SOURCE))
             .map(|src| node_id(host, &src, false))
-            .or_else(|| other_input(host, &far_id))
+            .or_else(|| other_input(host, &far_id, devices.as_deref()))
     };
     let mic_id = match &opts.mic {
         Some(m) if find(host, m).is_ok() => m.clone(),
@@ -663,9 +674,9 @@ fn guard_streams(
             }
             resumed = true;
         }
-        // Back from standby the devices are the ones from before: a fresh listing would also show
-        // the softphone's own recording stream as an input. A new default output, or a preferred
-        // microphone that came back, is caught by the periodic check below.
+        // Back from standby the devices are the ones from before, at once: the softphone is
+        // already recording. A new default output, or a preferred microphone that came back, is
+        // caught by the periodic check below.
         let fresh = !std::mem::take(&mut resumed);
         let failed = Arc::new(AtomicBool::new(false));
         let (capture, playback) = pipe(RATE, PREFILL, shared.clone());
@@ -860,4 +871,22 @@ fn guard_streams(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_server_devices_stand_in_for_a_lost_microphone() {
+        let names: Vec<String> = ["alsa_input.usb-mic", "sink_a", "sink_a.monitor"]
+            .map(String::from)
+            .to_vec();
+        assert!(is_device("pipewire:alsa_input.usb-mic", &names));
+        assert!(is_device("pipewire:sink_a", &names));
+        assert!(is_device("pulseaudio:sink_a.monitor", &names));
+        // A softphone's recording stream shows up in the host's listing too.
+        assert!(!is_device("pipewire:parecord", &names));
+        assert!(!is_device("pipewire:Firefox", &names));
+    }
 }

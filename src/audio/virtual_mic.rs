@@ -129,6 +129,19 @@ impl Server {
             .count())
     }
 
+    /// Names of the server's devices: every source (microphones, monitors, ours) and sink. Streams
+    /// (a softphone's recording, a player) are not among them.
+    pub fn device_names(&mut self) -> Result<Vec<String>, VirtualMicError> {
+        let sources: pa::SourceInfoList =
+            self.call(&Command::GetSourceInfoList, "the source list")?;
+        let sinks: pa::SinkInfoList = self.call(&Command::GetSinkInfoList, "the sink list")?;
+        Ok(sources
+            .iter()
+            .map(|s| s.name.to_string_lossy().into_owned())
+            .chain(sinks.iter().map(|s| s.name.to_string_lossy().into_owned()))
+            .collect())
+    }
+
     /// Modules whose arguments name ours.
     fn our_modules(&mut self) -> Result<Vec<(u32, String)>, VirtualMicError> {
         let list: pa::ModuleInfoList = self.call(&Command::GetModuleInfoList, "the module list")?;
