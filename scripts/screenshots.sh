@@ -12,6 +12,9 @@ $BIN 2>/dev/null & APP=$!
 trap 'kill $APP 2>/dev/null' EXIT
 sleep 3
 WID=$(xdotool search --sync --onlyvisible --name '^Hold Guard$' | head -1)
+# The softphone: it records the virtual microphone, or the app would stay in standby.
+parec -d holdguard_mic --latency-msec=20 >/dev/null & PHONE=$!
+trap 'kill $APP $PHONE 2>/dev/null' EXIT
 paplay -d sink_b tests/fixtures/hold_repeat_agent.mic.flac &
 paplay -d sink_a tests/fixtures/hold_repeat_agent.far.flac & FAR=$!
 # 62 s in: the hold music has played for a minute and its announcement was just recognised.
