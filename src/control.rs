@@ -130,6 +130,9 @@ impl Default for Status {
     }
 }
 
+/// What the status says while the devices are released (see [`Status::standby`]).
+pub const STANDBY_NOTE: &str = "standby: no app is using Hold Guard Microphone";
+
 impl Status {
     /// Takes the guard's mode as the state; the elapsed time restarts only when it changes.
     pub fn follow(&mut self, mode: crate::guard::Mode) {
@@ -148,7 +151,7 @@ impl Status {
             clock((now - self.since).max(0.0))
         );
         if self.standby {
-            s.push_str(" (standby: no app is using Hold Guard Microphone)");
+            s.push_str(&format!(" ({STANDBY_NOTE})"));
         }
         if let Some(p) = &self.problem {
             s.push_str(&format!(" (problem: {p})"));

@@ -275,6 +275,13 @@ const NO_AUDIO_DB: f32 = -90.0;
 const NO_CALL_S: f64 = 60.0;
 
 impl LiveSink<'_> {
+    /// Closes the interval still open, if any, where the call ended.
+    fn end_call(&mut self, at: f64) {
+        if self.journal.as_deref().is_some_and(|j| j.is_open()) {
+            self.journal_close(at, "call ended");
+        }
+    }
+
     /// Forgets the line's history: the next audio belongs to a new call.
     fn new_call(&mut self) {
         self.call = call_id(now_unix());
@@ -311,9 +318,7 @@ impl LiveSink<'_> {
             if !self.no_call && now - since >= NO_CALL_S {
                 self.no_call = true;
                 self.deferred = None;
-                if self.journal.as_deref().is_some_and(|j| j.is_open()) {
-                    self.journal_close(since, "call ended");
-                }
+                self.end_call(since);
                 self.ctl.update(|s| s.no_call = true);
             }
         } else {
@@ -614,20 +619,14 @@ fn guard_streams(
     };
     // Only our own virtual microphone can tell whether a softphone uses it.
     let may_standby = !opts.keep_devices_open && vmic.is_some();
-    let (mut standby, mut resumed) = (false, false);
+    let mut standby = false;
     'outer: while !ctl.should_end() && !deadline_passed(&started) {
-        if standby {
-            standby = false;
+        let resumed = std::mem::take(&mut standby);
+        if resumed {
             // Nobody records the microphone: the call is over, and so is its hold or manual
             // mute. The next call starts live, with its own id — unless guarding is paused,
             // which lasts until the user resumes. Commands given meanwhile carry over.
-            if let Some(j) = sink.journal.as_deref_mut() {
-                if j.is_open() {
-                    if let Err(e) = j.close_interval(now_unix(), "call ended") {
-                        eprintln!("holdguard: {e}");
-                    }
-                }
-            }
+            sink.end_call(now_unix());
             let paused = engine.mode() == Mode::Paused;
             engine = Engine::new(RATE, Some(RATE), opts.guard.clone());
             sink.new_call();
@@ -672,12 +671,11 @@ fn guard_streams(
             if !opts.quiet {
                 say!("an app records from Hold Guard Microphone: guarding");
             }
-            resumed = true;
         }
         // Back from standby the devices are the ones from before, at once: the softphone is
         // already recording. A new default output, or a preferred microphone that came back, is
         // caught by the periodic check below.
-        let fresh = !std::mem::take(&mut resumed);
+        let fresh = !resumed;
         let failed = Arc::new(AtomicBool::new(false));
         let (capture, playback) = pipe(RATE, PREFILL, shared.clone());
         let playback = playback.settling_from(STARTUP_CUSHION);

@@ -141,7 +141,7 @@ impl View {
                 );
                 let why = match (&st.reason, st.state) {
                     (_, State::Starting) => "opening the audio devices".to_string(),
-                    _ if st.standby => "standby: no app is using Hold Guard Microphone".to_string(),
+                    _ if st.standby => crate::control::STANDBY_NOTE.to_string(),
                     _ if st.no_call => "no call audio".to_string(),
                     (Some(r), _) => format!("last change: {}", r.replace('_', " ")),
                     (None, _) => "waiting for the call".to_string(),
