@@ -8,9 +8,13 @@
 //! the app quit from the tray. It also prints the figures the README quotes (start-up time, RSS,
 //! CPU while hidden).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use common::status;
 
 const BIN: &str = env!("CARGO_BIN_EXE_holdguard");
 
@@ -33,14 +37,6 @@ fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-fn status() -> Option<serde_json::Value> {
-    let o = run(BIN, &["status", "--json"]);
-    o.status
-        .success()
-        .then(|| serde_json::from_slice(&o.stdout).ok())
-        .flatten()
 }
 
 fn state() -> String {

@@ -13,6 +13,18 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The running guard's `status --json`, if one answers.
+pub fn status() -> Option<serde_json::Value> {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_holdguard"))
+        .args(["status", "--json"])
+        .output()
+        .ok()?;
+    o.status
+        .success()
+        .then(|| serde_json::from_slice(&o.stdout).ok())
+        .flatten()
+}
+
 /// Decodes a whole (small) file into memory.
 pub fn decode(path: &Path) -> (Vec<f32>, u32) {
     let mut src = AudioSource::open(path).expect("fixture opens");
