@@ -9,10 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --release
 bash scripts/session.sh cargo test --release --test desktop -- --ignored --nocapture --test-threads 1
-# The end-to-end pass-through test (live_guard_mutes_holds_and_passes_live_speech) demands not a
-# single sample short over 86 s; on a two-core machine the sound server's own stalls fail it now
-# and then (with the shedding pipe: 59 samples short once, in the middle of a hold, in the last of
-# several runs), so it runs on request only:
+# The end-to-end pass-through test (live_guard_mutes_holds_and_passes_live_speech) compares the
+# virtual microphone with the microphone in tenths of a second over 86 s. It allows the samples
+# the sound server did not deliver in time, but not the pipe running dry by itself; on a two-core
+# machine the server's stalls still spoil a tenth here and there (as they did before the pipe's
+# 128-frame periods), and a run with more than one in ten bad fails, so it runs on request only:
 #   bash scripts/session.sh cargo test --release --test live -- --ignored --test-threads 1
 bash scripts/session.sh cargo test --release --test live -- --ignored --test-threads 1 \
   --skip live_guard_mutes_holds_and_passes_live_speech

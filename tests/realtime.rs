@@ -45,12 +45,22 @@ fn the_callback_path_does_not_allocate() {
         playback.fill(&mut out);
     }
     COUNTING.store(true, Ordering::SeqCst);
-    for i in 0..20_000 {
-        capture.push(&block);
+    for i in 0..20_000u64 {
+        // Half the time as on PipeWire, with the graph's cycle times.
+        let cycle = 1 + i * 10_000_000;
+        if i % 2 == 0 {
+            capture.push(&block);
+        } else {
+            capture.push_at(&block, cycle);
+        }
         if i % 500 == 0 {
             shared.muted.store(i % 1000 == 0, Ordering::Relaxed);
         }
-        playback.fill(&mut out);
+        if i % 2 == 0 {
+            playback.fill(&mut out);
+        } else {
+            playback.fill_at(&mut out, cycle);
+        }
     }
     COUNTING.store(false, Ordering::SeqCst);
     assert_eq!(

@@ -19,7 +19,14 @@
 //! The target itself adapts like a jitter buffer: an underrun (a callback came late) raises it,
 //! and a calm minute lowers it again towards the smallest one. Each callback also records the
 //! pipe's latency in a histogram of atomics, so the median can be reported without touching the
-//! audio thread.
+//! audio thread. Where both callbacks run in the sound server's graph cycles (PipeWire), their
+//! cycle times make that latency exact: what a sample waits beyond the freshest block the output
+//! could have played, whichever callback of a cycle runs first.
+//!
+//! An underrun is counted as the microphone's when, at the moment the output asked, the
+//! microphone had delivered less than the output took since the ring was last primed, by more
+//! than the cushion held: the ring had to run dry at a read ratio of 1. Anything else (reading
+//! faster, shedding too much) would be the pipe's own fault, and the live test allows none.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -35,6 +42,10 @@ pub struct Shared {
     pub muted: AtomicBool,
     /// Samples the playback side had to invent (the ring ran dry).
     pub underruns: AtomicU64,
+    /// Of those, samples missing because the microphone delivered less than the output took, by
+    /// more than the cushion held (its blocks came late or never): the rest would be the pipe's
+    /// own doing (reading too fast, shedding too much).
+    pub underruns_mic_short: AtomicU64,
     /// Samples the capture side had to drop (the ring was full).
     pub overruns: AtomicU64,
     /// Far-end samples captured, and dropped because the engine fell behind.
@@ -48,6 +59,10 @@ pub struct Shared {
     pub priority: super::priority::Promotion,
     /// Samples of excess cushion dropped (while muted, or across room tone).
     pub shed: AtomicU64,
+    /// The sound server's graph cycle (ns) of the latest microphone block, 0 if unknown.
+    mic_cycle: AtomicU64,
+    /// Samples the microphone delivered since the start (never reset).
+    mic_total: AtomicU64,
     /// Since the last [`Shared::take_window`] (see [`Window`]).
     in_block_max: AtomicU64,
     out_block_max: AtomicU64,
@@ -82,6 +97,7 @@ impl Default for Shared {
         Self {
             muted: AtomicBool::new(false),
             underruns: AtomicU64::new(0),
+            underruns_mic_short: AtomicU64::new(0),
             overruns: AtomicU64::new(0),
             far_samples: AtomicU64::new(0),
             far_dropped: AtomicU64::new(0),
@@ -89,6 +105,8 @@ impl Default for Shared {
             target: AtomicU64::new(0),
             priority: Default::default(),
             shed: AtomicU64::new(0),
+            mic_cycle: AtomicU64::new(0),
+            mic_total: AtomicU64::new(0),
             in_block_max: AtomicU64::new(0),
             in_samples: AtomicU64::new(0),
             out_samples: AtomicU64::new(0),
@@ -199,6 +217,12 @@ pub struct PlaybackHalf {
     excess: usize,
     /// Loudest sample of the last block played (before the gate).
     last_peak: f32,
+    /// At the last priming: the ring's fill and the microphone's running total; and since: the
+    /// samples the output asked for, and the excess shed.
+    primed_with: usize,
+    mic_mark: u64,
+    took: u64,
+    shed_since: u64,
 }
 
 /// Builds both halves for mono audio at `rate`, with `prefill` samples of latency cushion.
@@ -234,11 +258,22 @@ pub fn pipe(rate: u32, prefill: usize, shared: Arc<Shared>) -> (CaptureHalf, Pla
             settling: false,
             excess: 0,
             last_peak: 0.0,
+            primed_with: 0,
+            mic_mark: 0,
+            took: 0,
+            shed_since: 0,
         },
     )
 }
 
 impl CaptureHalf {
+    /// Called from the microphone callback with mono samples captured in the sound server's
+    /// graph cycle `cycle_ns` (see [`PlaybackHalf::fill_at`]).
+    pub fn push_at(&mut self, samples: &[f32], cycle_ns: u64) {
+        self.shared.mic_cycle.store(cycle_ns, Ordering::Relaxed);
+        self.push(samples);
+    }
+
     /// Called from the microphone callback with mono samples.
     pub fn push(&mut self, samples: &[f32]) {
         self.shared
@@ -248,6 +283,8 @@ impl CaptureHalf {
             .in_samples
             .fetch_add(samples.len() as u64, Ordering::Relaxed);
         let n = self.prod.push_slice(samples);
+        // Counted once in the ring, so the playback side never counts a sample it cannot have.
+        self.shared.mic_total.fetch_add(n as u64, Ordering::Relaxed);
         if n < samples.len() {
             self.shared
                 .overruns
@@ -259,6 +296,35 @@ impl CaptureHalf {
 impl PlaybackHalf {
     /// Called from the output callback: fills `out` (mono) with gated microphone audio.
     pub fn fill(&mut self, out: &mut [f32]) {
+        self.fill_inner(out, None);
+    }
+
+    /// As [`PlaybackHalf::fill`], for an output that runs in the same graph cycles as the
+    /// microphone (PipeWire schedules one client's streams together), `cycle_ns` being the cycle
+    /// this block is for. The cycles tell how much of what waits in the ring is latency: the
+    /// output prepares a block one cycle ahead, so the microphone's block of the cycle before is
+    /// the freshest it could play; a microphone block already in for this cycle is not latency,
+    /// and one still missing is.
+    pub fn fill_at(&mut self, out: &mut [f32], cycle_ns: u64) {
+        self.fill_inner(out, Some(cycle_ns));
+    }
+
+    fn fill_inner(&mut self, out: &mut [f32], cycle_ns: Option<u64>) {
+        // Cycles between this output block and the microphone's latest one (1 is the usual).
+        let mic = self.shared.mic_cycle.load(Ordering::Relaxed);
+        // What the microphone had delivered when the output asked (see `underrun`).
+        let mic_total = self.shared.mic_total.load(Ordering::Relaxed);
+        let behind = match cycle_ns {
+            Some(c) if mic != 0 && !out.is_empty() => {
+                let period_ns = out.len() as f64 / self.rate * 1e9;
+                Some(
+                    ((c as f64 - mic as f64) / period_ns)
+                        .round()
+                        .clamp(-1.0, 8.0),
+                )
+            }
+            _ => None,
+        };
         if !self.primed {
             // Wait for the cushion plus this read (and the interpolator's one sample), so the
             // next callbacks do not underrun at once.
@@ -278,7 +344,14 @@ impl PlaybackHalf {
             self.window_len = 0;
             self.next = self.cons.try_pop().unwrap_or(0.0);
             self.excess = 0;
+            self.primed_with = need;
+            // A block pushed since `mic_total` was read is in `have`, and counts as delivered
+            // again later: the attribution then errs against the pipe, not for it.
+            self.mic_mark = mic_total;
+            self.took = 0;
+            self.shed_since = 0;
         }
+        self.took += out.len() as u64;
         self.shed_excess(out.len());
         let mut short = 0u64;
         for o in out.iter_mut() {
@@ -295,6 +368,16 @@ impl PlaybackHalf {
         }
         self.last_peak = out.iter().fold(0.0f32, |m, s| m.max(s.abs()));
         if short > 0 {
+            // The cushion at priming and what the microphone had delivered since when this
+            // callback began, against what the output took (and the interpolator's sample, and
+            // the excess shed, which was cushion beyond the target): short of it, the ring had
+            // to run dry at a read ratio of 1 whatever the pipe did.
+            let gave = mic_total - self.mic_mark;
+            if gave + (self.primed_with as u64) < self.took + 1 + self.shed_since {
+                self.shared
+                    .underruns_mic_short
+                    .fetch_add(short, Ordering::Relaxed);
+            }
             self.underrun(short);
         } else {
             self.calm += out.len() as u64;
@@ -318,8 +401,14 @@ impl PlaybackHalf {
         s.out_samples.fetch_add(out.len() as u64, Ordering::Relaxed);
         s.fill_min.fetch_min(left as u64, Ordering::Relaxed);
         s.fill_max.fetch_max(left as u64, Ordering::Relaxed);
-        // Latency of this callback: what waits in the ring after it, plus half a block.
-        let ms = (left as f64 + out.len() as f64 / 2.0) / self.rate * 1000.0;
+        // Latency of this callback: what waits in the ring after it, corrected by the cycles'
+        // phase where it is known, else plus half a block (the phase on average).
+        let block = out.len() as f64;
+        let waiting = match behind {
+            Some(b) => (left as f64 + (b - 1.0) * block).max(0.0),
+            None => left as f64 + block / 2.0,
+        };
+        let ms = waiting / self.rate * 1000.0;
         let bin = ((ms / LATENCY_BIN_MS) as usize).min(LATENCY_BINS - 1);
         self.shared.latency[bin].fetch_add(1, Ordering::Relaxed);
         let open = !self.shared.muted.load(Ordering::Relaxed);
@@ -394,6 +483,7 @@ impl PlaybackHalf {
         if n > 0 && (closed || quiet()) {
             self.cons.skip(n);
             self.excess -= n;
+            self.shed_since += n as u64;
             self.shared.shed.fetch_add(n as u64, Ordering::Relaxed);
         }
     }
@@ -629,6 +719,80 @@ mod tests {
     }
 
     #[test]
+    fn latency_is_the_same_whichever_callback_of_a_cycle_runs_first() {
+        // Lockstep 128-frame cycles; which of the two callbacks runs first changes at random, so
+        // what waits after a read jumps by a block, but what a sample waits does not.
+        let shared = Arc::new(Shared::default());
+        let (mut cap, mut play) = pipe(48_000, 256, shared.clone());
+        let block = [0.1f32; 128];
+        let mut out = [0.0f32; 128];
+        let period = 128 * 1_000_000_000 / 48_000;
+        cap.push_at(&[0.1; 385], 1);
+        let mut order = 12345u32;
+        for k in 1..2000u64 {
+            let cycle = 1 + k * period;
+            order ^= order << 13;
+            order ^= order >> 17;
+            order ^= order << 5;
+            if order & 1 == 0 {
+                cap.push_at(&block, cycle);
+                play.fill_at(&mut out, cycle);
+            } else {
+                play.fill_at(&mut out, cycle);
+                cap.push_at(&block, cycle);
+            }
+        }
+        let w = shared.take_window();
+        assert_eq!(w.fill_max - w.fill_min, 128);
+        let bins = shared
+            .latency
+            .iter()
+            .filter(|b| b.load(Ordering::Relaxed) > 0);
+        assert_eq!(bins.count(), 1);
+        // The output plays the microphone's block of two cycles before: one more than the least.
+        assert_eq!(shared.latency_median_ms(), Some(2.75));
+        assert_eq!(shared.underruns.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn underruns_from_a_microphone_that_skipped_blocks_are_the_microphones() {
+        let shared = Arc::new(Shared::default());
+        let (mut cap, mut play) = pipe(48_000, 256, shared.clone());
+        let block = [0.1f32; 128];
+        let mut out = [0.0f32; 128];
+        cap.push(&[0.1; 385]);
+        for k in 0..3000 {
+            // The server drops three of the microphone's blocks in a row, twice.
+            if !(1000..1003).contains(&k) && !(2000..2003).contains(&k) {
+                cap.push(&block);
+            }
+            play.fill(&mut out);
+        }
+        let all = shared.underruns.load(Ordering::Relaxed);
+        assert!(all > 0);
+        assert_eq!(shared.underruns_mic_short.load(Ordering::Relaxed), all);
+    }
+
+    #[test]
+    fn underruns_from_reading_too_fast_are_the_pipes() {
+        // The microphone keeps pace, but the pipe reads a quarter faster than it (a steering
+        // fault): the ring runs dry with every sample the output took delivered.
+        let shared = Arc::new(Shared::default());
+        let (mut cap, mut play) = pipe(48_000, 256, shared.clone());
+        let mut out = [0.0f32; 128];
+        cap.push(&[0.1; 385]);
+        play.fill(&mut out);
+        play.ratio = 1.25;
+        for _ in 0..20 {
+            cap.push(&[0.1; 128]);
+            play.fill(&mut out);
+            play.ratio = 1.25;
+        }
+        assert!(shared.underruns.load(Ordering::Relaxed) > 0);
+        assert_eq!(shared.underruns_mic_short.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
     fn an_underrun_grows_the_cushion_and_calm_shrinks_it() {
         let shared = Arc::new(Shared::default());
         let (mut cap, mut play) = pipe(48_000, 480, shared.clone());
@@ -643,6 +807,10 @@ mod tests {
         play.fill(&mut out);
         play.fill(&mut out);
         assert!(shared.underruns.load(Ordering::Relaxed) > 0);
+        assert_eq!(
+            shared.underruns_mic_short.load(Ordering::Relaxed),
+            shared.underruns.load(Ordering::Relaxed)
+        );
         let grown = shared.target.load(Ordering::Relaxed);
         assert_eq!(grown, 720);
         for _ in 0..(70 * 48_000 / 256) {
