@@ -14,7 +14,8 @@
 //!   microphone clock under continuous sound), reads go up to 300 ppm faster;
 //! - half of it gone: reads go 300 ppm slower, with linear interpolation between samples,
 //!   until it is whole again;
-//! - in between, jitter leaves the ratio at exactly 1 and samples pass bit for bit.
+//! - in between, jitter leaves the ratio at exactly 1 and samples pass bit for bit (after a
+//!   spell of reading faster or slower, from the next room tone or closed gate on).
 //!
 //! The target itself adapts like a jitter buffer: an underrun (a callback came late) raises it,
 //! and a calm minute lowers it again towards the smallest one. Each callback also records the
@@ -353,6 +354,7 @@ impl PlaybackHalf {
         }
         self.took += out.len() as u64;
         self.shed_excess(out.len());
+        self.realign();
         let mut short = 0u64;
         for o in out.iter_mut() {
             *o = self.prev + (self.next - self.prev) * self.phase as f32;
@@ -485,6 +487,21 @@ impl PlaybackHalf {
             self.excess -= n;
             self.shed_since += n as u64;
             self.shared.shed.fetch_add(n as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// Back at a read ratio of 1 after reading faster or slower, the interpolator is left between
+    /// two samples, and half a sample off, linear interpolation is a low-pass filter: the highs
+    /// would stay dulled for as long as the ratio stays 1. It steps back onto the samples where
+    /// the jump cannot be heard: while the gate is closed, or across room tone.
+    fn realign(&mut self) {
+        if self.ratio != 1.0 || self.phase == 0.0 {
+            return;
+        }
+        let closed = self.gate.is_closed() && self.shared.muted.load(Ordering::Relaxed);
+        let quiet = self.last_peak < QUIET && self.prev.abs() < QUIET && self.next.abs() < QUIET;
+        if closed || quiet {
+            self.phase = 0.0;
         }
     }
 
@@ -790,6 +807,38 @@ mod tests {
         }
         assert!(shared.underruns.load(Ordering::Relaxed) > 0);
         assert_eq!(shared.underruns_mic_short.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn back_at_a_ratio_of_one_samples_pass_bit_for_bit_again_after_room_tone() {
+        let shared = Arc::new(Shared::default());
+        let (mut cap, mut play) = pipe(48_000, 256, shared.clone());
+        let mut out = [0.0f32; 128];
+        cap.push(&[0.001; 385]);
+        play.fill(&mut out);
+        // Left half-way between two samples by a spell of reading slower, during room tone.
+        play.phase = 0.5;
+        let input: Vec<f32> = (0..48_000)
+            .map(|i| match i < 4800 {
+                true => 0.001 * (i as f32 * 0.9).sin(),
+                false => 0.3 * (i as f32 * 0.07).sin() + 0.2 * (i as f32 * 1.3).sin(),
+            })
+            .collect();
+        let mut played = Vec::new();
+        for chunk in input.chunks(128) {
+            cap.push(chunk);
+            play.fill(&mut out);
+            played.extend_from_slice(&out);
+        }
+        assert_eq!(play.ratio(), 1.0);
+        // The speech comes out exactly as it went in (at the pipe's delay of 258 samples).
+        let exact = |d: usize| {
+            (20_000..40_000)
+                .filter(|&i| played[i] == input[i - d])
+                .count()
+        };
+        let best = (250..520).max_by_key(|&d| exact(d)).unwrap();
+        assert_eq!((best, exact(best)), (258, 20_000));
     }
 
     #[test]
