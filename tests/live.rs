@@ -140,6 +140,37 @@ fn read_f32(path: &Path) -> Vec<f32> {
 
 /// Lag (in samples) of `b` relative to `a` maximising their cross-correlation, within ±max.
 fn best_lag(a: &[f32], b: &[f32], max: usize) -> i64 {
+    let corr = cross(a, b);
+    let n = corr.len();
+    let mut best = (0i64, f32::MIN);
+    for lag in -(max as i64)..=(max as i64) {
+        let v = corr[lag.rem_euclid(n as i64) as usize];
+        if v > best.1 {
+            best = (lag, v);
+        }
+    }
+    best.0
+}
+
+/// The highest normalised correlation of `a` with any stretch of `b` as long as it: a window
+/// compared after its own alignment (raw cross-correlation would favour louder stretches).
+fn best_match(a: &[f32], b: &[f32]) -> f64 {
+    let corr = cross(a, b);
+    let ea: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum();
+    let mut eb: f64 = b[..a.len()].iter().map(|x| (*x as f64).powi(2)).sum();
+    let mut best = f64::MIN;
+    for k in 0..=b.len() - a.len() {
+        if k > 0 {
+            eb += (b[k + a.len() - 1] as f64).powi(2) - (b[k - 1] as f64).powi(2);
+        }
+        best = best.max(corr[k] as f64 / (ea * eb.max(0.0)).sqrt().max(1e-12));
+    }
+    best
+}
+
+/// Cross-correlation of `a` with `b` at every lag (index k: `b` shifted by k; negative lags
+/// wrap around to the end).
+fn cross(a: &[f32], b: &[f32]) -> Vec<f32> {
     let n = (a.len() + b.len()).next_power_of_two();
     let mut planner = RealFftPlanner::<f32>::new();
     let fwd = planner.plan_fft_forward(n);
@@ -155,24 +186,9 @@ fn best_lag(a: &[f32], b: &[f32], max: usize) -> i64 {
     let mut prod: Vec<_> = sa.iter().zip(&sb).map(|(x, y)| x.conj() * y).collect();
     let mut corr = vec![0.0f32; n];
     inv.process(&mut prod, &mut corr).unwrap();
-    let mut best = (0i64, f32::MIN);
-    for lag in -(max as i64)..=(max as i64) {
-        let v = corr[lag.rem_euclid(n as i64) as usize];
-        if v > best.1 {
-            best = (lag, v);
-        }
-    }
-    best.0
-}
-
-fn correlation(a: &[f32], b: &[f32]) -> f64 {
-    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
-    for (x, y) in a.iter().zip(b) {
-        ab += (*x as f64) * (*y as f64);
-        aa += (*x as f64).powi(2);
-        bb += (*y as f64).powi(2);
-    }
-    ab / (aa * bb).sqrt().max(1e-12)
+    // realfft's inverse is unnormalised.
+    corr.iter_mut().for_each(|c| *c /= n as f32);
+    corr
 }
 
 #[test]
@@ -242,14 +258,8 @@ fn live_guard_mutes_holds_and_passes_live_speech() {
         if rms(r) < loudest / 100.0 {
             continue;
         }
-        // The strongest raw match within ±50 ms, or within ±125 ms (where louder speech nearby
-        // can outweigh the true one): whichever of the two correlates.
-        let score = |reach: usize| {
-            let local = best_lag(r, &out[w - reach..w + win + reach], 2 * reach);
-            let from = (w as i64 - reach as i64 + local) as usize;
-            correlation(&out[from..from + win], r)
-        };
-        scores.push(score(RATE / 20).max(score(RATE / 8)));
+        let reach = RATE / 8;
+        scores.push(best_match(r, &out[w - reach..w + win + reach]));
     }
     let good = scores.iter().filter(|c| **c >= 0.99).count();
     let log = std::fs::read_to_string(dir.join("guard.log")).unwrap();
