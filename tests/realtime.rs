@@ -47,19 +47,17 @@ fn the_callback_path_does_not_allocate() {
     COUNTING.store(true, Ordering::SeqCst);
     for i in 0..20_000u64 {
         // Half the time as on PipeWire, with the graph's cycle times.
-        let cycle = 1 + i * 10_000_000;
-        if i % 2 == 0 {
-            capture.push(&block);
-        } else {
-            capture.push_at(&block, cycle);
+        let cycle = (i % 2 == 1).then_some(1 + i * 10_000_000);
+        match cycle {
+            Some(c) => capture.push_at(&block, c),
+            None => capture.push(&block),
         }
         if i % 500 == 0 {
             shared.muted.store(i % 1000 == 0, Ordering::Relaxed);
         }
-        if i % 2 == 0 {
-            playback.fill(&mut out);
-        } else {
-            playback.fill_at(&mut out, cycle);
+        match cycle {
+            Some(c) => playback.fill_at(&mut out, c),
+            None => playback.fill(&mut out),
         }
     }
     COUNTING.store(false, Ordering::SeqCst);

@@ -311,21 +311,10 @@ impl PlaybackHalf {
     }
 
     fn fill_inner(&mut self, out: &mut [f32], cycle_ns: Option<u64>) {
-        // Cycles between this output block and the microphone's latest one (1 is the usual).
-        let mic = self.shared.mic_cycle.load(Ordering::Relaxed);
-        // What the microphone had delivered when the output asked (see `underrun`).
+        // Where the microphone stood when the output asked: its latest cycle (for the latency)
+        // and what it had delivered (for telling whose an underrun is).
+        let mic_cycle = self.shared.mic_cycle.load(Ordering::Relaxed);
         let mic_total = self.shared.mic_total.load(Ordering::Relaxed);
-        let behind = match cycle_ns {
-            Some(c) if mic != 0 && !out.is_empty() => {
-                let period_ns = out.len() as f64 / self.rate * 1e9;
-                Some(
-                    ((c as f64 - mic as f64) / period_ns)
-                        .round()
-                        .clamp(-1.0, 8.0),
-                )
-            }
-            _ => None,
-        };
         if !self.primed {
             // Wait for the cushion plus this read (and the interpolator's one sample), so the
             // next callbacks do not underrun at once.
@@ -403,12 +392,19 @@ impl PlaybackHalf {
         s.out_samples.fetch_add(out.len() as u64, Ordering::Relaxed);
         s.fill_min.fetch_min(left as u64, Ordering::Relaxed);
         s.fill_max.fetch_max(left as u64, Ordering::Relaxed);
-        // Latency of this callback: what waits in the ring after it, corrected by the cycles'
-        // phase where it is known, else plus half a block (the phase on average).
+        // Latency of this callback: what waits in the ring after it, corrected by the cycles
+        // between this block and the microphone's latest (1 is the usual) where they are known,
+        // else plus half a block (the phase on average).
         let block = out.len() as f64;
-        let waiting = match behind {
-            Some(b) => (left as f64 + (b - 1.0) * block).max(0.0),
-            None => left as f64 + block / 2.0,
+        let waiting = match cycle_ns {
+            Some(c) if mic_cycle != 0 && !out.is_empty() => {
+                let period_ns = block / self.rate * 1e9;
+                let behind = ((c as f64 - mic_cycle as f64) / period_ns)
+                    .round()
+                    .clamp(-1.0, 8.0);
+                (left as f64 + (behind - 1.0) * block).max(0.0)
+            }
+            _ => left as f64 + block / 2.0,
         };
         let ms = waiting / self.rate * 1000.0;
         let bin = ((ms / LATENCY_BIN_MS) as usize).min(LATENCY_BINS - 1);
@@ -475,14 +471,9 @@ impl PlaybackHalf {
         if self.excess == 0 {
             return;
         }
-        let closed = self.gate.is_closed() && self.shared.muted.load(Ordering::Relaxed);
         let n = self.excess.min(block).min(self.cons.occupied_len());
-        let quiet = || {
-            self.last_peak < QUIET
-                && self.next.abs() < QUIET
-                && self.cons.iter().take(n + 1).all(|s| s.abs() < QUIET)
-        };
-        if n > 0 && (closed || quiet()) {
+        let quiet = || self.room_tone() && self.cons.iter().take(n + 1).all(|s| s.abs() < QUIET);
+        if n > 0 && (self.gate_shut() || quiet()) {
             self.cons.skip(n);
             self.excess -= n;
             self.shed_since += n as u64;
@@ -498,11 +489,19 @@ impl PlaybackHalf {
         if self.ratio != 1.0 || self.phase == 0.0 {
             return;
         }
-        let closed = self.gate.is_closed() && self.shared.muted.load(Ordering::Relaxed);
-        let quiet = self.last_peak < QUIET && self.prev.abs() < QUIET && self.next.abs() < QUIET;
-        if closed || quiet {
+        if self.gate_shut() || (self.room_tone() && self.prev.abs() < QUIET) {
             self.phase = 0.0;
         }
+    }
+
+    /// The gate is closed and stays so: nothing the pipe does to the samples can be heard.
+    fn gate_shut(&self) -> bool {
+        self.gate.is_closed() && self.shared.muted.load(Ordering::Relaxed)
+    }
+
+    /// The last block played and the sample coming next are room tone.
+    fn room_tone(&self) -> bool {
+        self.last_peak < QUIET && self.next.abs() < QUIET
     }
 
     /// The ring ran dry: count it, grow the cushion, and wait for it to fill again.
