@@ -313,3 +313,47 @@ fn a_voice_after_the_music_stopped_reopens_even_if_it_sounds_partly_like_music()
         reopened2 - at2
     );
 }
+
+#[test]
+fn a_voice_in_the_first_second_of_queue_music_after_a_silent_hold_is_the_queue() {
+    // Dialled, the line silent long enough for a silent hold, then the queue's music starts and
+    // a recorded voice cuts in a quarter of a second later (past the silent hold's entry window).
+    let mut v = Vec::new();
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Silence, 25.0, false);
+    let queue = v.len();
+    stretch(&mut v, Class::Music, 0.25, false);
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Music, 10.0, false);
+    let (trs, evs, muted) = run(&v, &[]);
+    assert!(muted[queue..].iter().all(|m| *m), "{trs:?}");
+    assert!(
+        evs.iter()
+            .any(|e| matches!(e, Event::HoldMusicStarted { .. })),
+        "{evs:?}"
+    );
+    assert!(
+        evs.iter()
+            .any(|e| matches!(e, Event::EntryAnnouncement { .. })),
+        "{evs:?}"
+    );
+    // The same voice without the music before it is an agent back after the silence: it
+    // reopens as fast as ever.
+    let mut w = v[..queue].to_vec();
+    let agent_at = w.len() as f64 * HOP;
+    stretch(&mut w, Class::Speech, 3.0, false);
+    let (trs, _, _) = run(&w, &[]);
+    let reopen = trs.iter().find(|t| !t.muted).expect("reopens");
+    assert!(reopen.t - agent_at < 0.3, "{trs:?}");
+    // And a few music-like blips of comfort noise before it do not turn the agent into a queue.
+    let mut w = v[..queue].to_vec();
+    for _ in 0..4 {
+        stretch(&mut w, Class::Music, 0.016, false);
+        stretch(&mut w, Class::Silence, 0.2, false);
+    }
+    let agent_at = w.len() as f64 * HOP;
+    stretch(&mut w, Class::Speech, 3.0, false);
+    let (trs, _, _) = run(&w, &[]);
+    let reopen = trs.iter().find(|t| !t.muted).expect("reopens");
+    assert!(reopen.t - agent_at < 0.3, "{trs:?}");
+}

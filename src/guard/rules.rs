@@ -182,6 +182,10 @@ const ANSWER_GAP_S: f64 = 3.0;
 const TURN_GAP_S: f64 = 2.0;
 /// A held run (greeting or repeat) ends after this long without far-end speech (seconds).
 const HELD_GAP_S: f64 = 1.0;
+/// Hops of clear music (in the last 64, about a second) that mark a queue's music starting during
+/// a silent hold. Comfort noise and clicks reach 4 at most on the dev calls; a music start reaches
+/// 12 before its first sung or spoken word.
+const MUSIC_START_HOPS: u32 = 8;
 
 /// Far-end speech heard while muted, waiting for a verdict.
 #[derive(Clone, Copy, Debug)]
@@ -228,6 +232,8 @@ pub struct Guard {
     speech_bits: Bits,
     /// Hops of speech without music under it.
     clean_bits: Bits,
+    /// Hops the classifier called clearly music.
+    music_bits: Bits,
     last_far_speech: f64,
     last_mic: f64,
     store: PrintStore,
@@ -269,6 +275,7 @@ impl Guard {
             hops_seen: 0,
             speech_bits: Bits::default(),
             clean_bits: Bits::default(),
+            music_bits: Bits::default(),
             last_far_speech: f64::NEG_INFINITY,
             last_mic: f64::NEG_INFINITY,
             store: PrintStore::new(memory),
@@ -353,6 +360,8 @@ impl Guard {
         self.speech_bits.push(speechy);
         self.clean_bits
             .push(speechy && x.probs.get(Class::Speech) > x.probs.get(Class::SpeechOverMusic));
+        self.music_bits
+            .push(x.far_active && x.probs.get(Class::Music) >= 0.5);
         let music_now = x.probs.get(Class::Music) + 0.5 * x.probs.get(Class::SpeechOverMusic);
         self.music_sum += music_now - self.music[self.music_pos];
         self.music[self.music_pos] = music_now;
@@ -418,8 +427,14 @@ impl Guard {
             Auto::Live => None,
             Auto::Hold { reason, .. } => {
                 self.store.push(x.print, x.far_active);
-                if reason == Reason::SilentHold && music_ready {
-                    // Music after a silent stretch: the queue starts now, and so does its greeting.
+                // Music after a silent stretch: the queue starts now, and so does its greeting.
+                // Taken at the music's first fifth of a second, not once it is confirmed: queues
+                // often speak (or sing) within the music's first second, and that must not pass
+                // for an agent back after the silence. Not while speech is being judged: an agent
+                // whose first words sound like music must not become a greeting.
+                let music_starts =
+                    self.cand.is_none() && self.music_bits.count(64) >= MUSIC_START_HOPS;
+                if reason == Reason::SilentHold && (music_ready || music_starts) {
                     self.auto = Auto::Hold {
                         since: t,
                         reason: Reason::HoldMusic,
