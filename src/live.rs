@@ -764,8 +764,26 @@ fn guard_streams(
         let mut last_far = Instant::now();
         let mut problem = None;
         let (mut polled, mut unused_since) = (Instant::now(), None::<Instant>);
+        let mut where_polled = Instant::now();
         while !ctl.should_end() && !failed.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(10));
+            if host_id == cpal::HostId::PulseAudio && where_polled.elapsed() >= STANDBY_POLL {
+                // PulseAudio moves a stream whose device went away instead of ending it: the
+                // far end could end up listening to the user's microphone or to our own output.
+                // A stream on another source than we opened counts as a lost device.
+                where_polled = Instant::now();
+                if let Some(Ok(on)) = server.as_mut().map(|s| s.our_recordings()) {
+                    let opened = |d: &String| {
+                        [&ids.0, &ids.1]
+                            .iter()
+                            .any(|id| id.strip_prefix("pulseaudio:") == Some(d.as_str()))
+                    };
+                    if let Some(d) = on.iter().find(|d| !opened(d)) {
+                        eprintln!("holdguard: the sound server moved a recording of ours to {d} (its device went away); reconnecting");
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
             if may_standby && polled.elapsed() >= STANDBY_POLL {
                 polled = Instant::now();
                 match server.as_mut().map(|s| s.recorders()) {

@@ -148,6 +148,7 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    holdguard::audio::virtual_mic::export_cookie_path();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

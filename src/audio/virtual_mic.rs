@@ -18,6 +18,50 @@ pub const SINK: &str = "holdguard_sink";
 /// Name of the source softphones record from.
 pub const SOURCE: &str = "holdguard_mic";
 
+/// The PulseAudio auth cookie, looked up as libpulse does: `$PULSE_COOKIE`, then
+/// `$XDG_CONFIG_HOME/pulse/cookie` (`~/.config` when unset), then `~/.pulse-cookie`. The
+/// `pulseaudio` crate skips `$XDG_CONFIG_HOME`, and a daemon that checks cookies refuses a client
+/// that sends the wrong one.
+pub fn cookie_path() -> Option<std::path::PathBuf> {
+    cookie_path_with(|k| std::env::var_os(k))
+}
+
+/// [`cookie_path`] with the environment passed in.
+fn cookie_path_with(
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Option<std::path::PathBuf> {
+    let home = var("HOME").map(std::path::PathBuf::from);
+    let config = var("XDG_CONFIG_HOME")
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| home.as_ref().map(|h| h.join(".config")));
+    var("PULSE_COOKIE")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain(config.map(|c| c.join("pulse/cookie")))
+        .chain(home.map(|h| h.join(".pulse-cookie")))
+        .find(|p| p.exists())
+}
+
+/// Points `$PULSE_COOKIE` at [`cookie_path`] for the `pulseaudio` crate's other clients in this
+/// process (cpal's PulseAudio host), which would otherwise miss a cookie under
+/// `$XDG_CONFIG_HOME`. Call at start-up, before any thread exists.
+pub fn export_cookie_path() {
+    if std::env::var_os("PULSE_COOKIE").is_none() {
+        if let Some(p) = cookie_path() {
+            std::env::set_var("PULSE_COOKIE", p);
+        }
+    }
+}
+
+/// A stream's properties name this process (cpal's PulseAudio client sets the process id).
+fn of_this_process(props: &pa::Props) -> bool {
+    props
+        .get(pa::Prop::ApplicationProcessId)
+        .map(|v| v.strip_suffix(&[0]).unwrap_or(v))
+        .is_some_and(|v| v == std::process::id().to_string().as_bytes())
+}
+
 /// Errors talking to the sound server; the text says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum VirtualMicError {
@@ -51,7 +95,7 @@ impl Server {
             version: pa::MAX_VERSION,
             seq: 0,
         };
-        let cookie = pulseaudio::cookie_path_from_env()
+        let cookie = cookie_path()
             .and_then(|p| std::fs::read(p).ok())
             .unwrap_or_default();
         let auth = pa::AuthParams {
@@ -125,8 +169,24 @@ impl Server {
             self.call(&Command::GetSourceOutputInfoList, "the recording streams")?;
         Ok(outputs
             .iter()
-            .filter(|o| o.source_index == ours && !o.corked)
+            .filter(|o| o.source_index == ours && !o.corked && !of_this_process(&o.props))
             .count())
+    }
+
+    /// The sources this process's recording streams are on, as the server sees them. PulseAudio
+    /// moves a stream whose device went away to the default source without telling the client
+    /// (which may be our own virtual microphone): the guard compares these with what it opened.
+    pub fn our_recordings(&mut self) -> Result<Vec<String>, VirtualMicError> {
+        let sources: pa::SourceInfoList =
+            self.call(&Command::GetSourceInfoList, "the source list")?;
+        let outputs: pa::SourceOutputInfoList =
+            self.call(&Command::GetSourceOutputInfoList, "the recording streams")?;
+        Ok(outputs
+            .iter()
+            .filter(|o| of_this_process(&o.props))
+            .filter_map(|o| sources.iter().find(|s| s.index == o.source_index))
+            .map(|s| s.name.to_string_lossy().into_owned())
+            .collect())
     }
 
     /// Names of the server's devices: every source (microphones, monitors, ours) and sink. Streams
@@ -247,5 +307,52 @@ impl VirtualMic {
             .our_modules()
             .map(|m| self.modules.iter().all(|i| m.iter().any(|(j, _)| i == j)))
             .unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cookie_path_with;
+    use std::ffi::OsString;
+    use std::path::Path;
+
+    #[test]
+    fn the_cookie_is_looked_up_as_libpulse_does() {
+        let root = std::env::temp_dir().join(format!("holdguard-cookie-{}", std::process::id()));
+        let (home, xdg) = (root.join("home"), root.join("xdg"));
+        for d in [home.join(".config/pulse"), xdg.join("pulse")] {
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("cookie"), b"x").unwrap();
+        }
+        std::fs::write(home.join(".pulse-cookie"), b"x").unwrap();
+        let env = |vars: &[(&str, &Path)]| {
+            let vars: Vec<(String, OsString)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.as_os_str().to_owned()))
+                .collect();
+            cookie_path_with(move |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        };
+        let explicit = root.join("explicit");
+        std::fs::write(&explicit, b"x").unwrap();
+        assert_eq!(
+            env(&[
+                ("HOME", &home),
+                ("XDG_CONFIG_HOME", &xdg),
+                ("PULSE_COOKIE", &explicit)
+            ]),
+            Some(explicit.clone())
+        );
+        assert_eq!(
+            env(&[("HOME", &home), ("XDG_CONFIG_HOME", &xdg)]),
+            Some(xdg.join("pulse/cookie"))
+        );
+        assert_eq!(
+            env(&[("HOME", &home)]),
+            Some(home.join(".config/pulse/cookie"))
+        );
+        std::fs::remove_file(home.join(".config/pulse/cookie")).unwrap();
+        assert_eq!(env(&[("HOME", &home)]), Some(home.join(".pulse-cookie")));
+        assert_eq!(env(&[]), None);
+        let _ = std::fs::remove_dir_all(&root);
     }
 }
