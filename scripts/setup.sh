@@ -3,7 +3,7 @@
 #
 # Build: ALSA headers (cpal always needs them), PipeWire headers and clang (cpal's PipeWire host is
 # generated with bindgen), pkg-config. Run and test: PipeWire with WirePlumber and pipewire-pulse,
-# pactl/paplay/parec for the live tests; Xvfb, openbox, xdotool, ImageMagick, x11-utils and the
+# and PulseAudio (the live tests run against each), pactl/paplay/parec for the live tests; Xvfb, openbox, xdotool, ImageMagick, x11-utils and the
 # D-Bus daemon for the desktop tests (a headless X session, key presses, screenshots).
 set -euo pipefail
 if ! command -v cargo >/dev/null 2>&1; then
@@ -15,6 +15,6 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
   pkg-config libasound2-dev libpipewire-0.3-dev libclang-dev clang \
-  pipewire pipewire-pulse wireplumber pulseaudio-utils \
+  pipewire pipewire-pulse wireplumber pulseaudio pulseaudio-utils \
   xvfb openbox xdotool imagemagick x11-utils dbus >/dev/null
 echo "setup: system packages installed"
