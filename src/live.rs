@@ -26,7 +26,7 @@ use crate::journal::Journal;
 /// Smallest cushion between the microphone and the virtual microphone (5.3 ms, two of the
 /// 128-frame periods we ask PipeWire for: its callbacks for one cycle run in either order, and
 /// the microphone's block comes a cycle late now and then). The pipe grows it by itself when the
-/// microphone falls further behind (see `audio::pipe`), and gives it back after a calm minute.
+/// microphone falls further behind (see `audio::pipe`), and gives it back after calm spells.
 const PREFILL: usize = 256;
 /// Frames per callback we ask PipeWire for. Half the period halves what the ordering of one
 /// cycle's callbacks costs in latency; it doubles the streams' wake-ups (whole-process CPU 4 → 6 %
@@ -764,36 +764,35 @@ fn guard_streams(
         let mut last_far = Instant::now();
         let mut problem = None;
         let (mut polled, mut unused_since) = (Instant::now(), None::<Instant>);
-        let mut where_polled = Instant::now();
+        let pulse = host_id == cpal::HostId::PulseAudio;
         while !ctl.should_end() && !failed.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(10));
-            if host_id == cpal::HostId::PulseAudio && where_polled.elapsed() >= STANDBY_POLL {
-                // PulseAudio moves a stream whose device went away instead of ending it: the
-                // far end could end up listening to the user's microphone or to our own output.
-                // A stream on another source than we opened counts as a lost device.
-                where_polled = Instant::now();
-                if let Some(Ok(on)) = server.as_mut().map(|s| s.our_recordings()) {
+            if (may_standby || pulse) && polled.elapsed() >= STANDBY_POLL {
+                polled = Instant::now();
+                let rec = server.as_mut().map(|s| s.recordings());
+                if let (true, Some(Ok(r))) = (pulse, &rec) {
+                    // PulseAudio moves a stream whose device went away instead of ending it: the
+                    // far end could end up listening to the user's microphone or to our own
+                    // output. A stream on another source than we opened counts as a lost device.
                     let opened = |d: &String| {
-                        [&ids.0, &ids.1]
-                            .iter()
-                            .any(|id| id.strip_prefix("pulseaudio:") == Some(d.as_str()))
+                        let d = std::slice::from_ref(d);
+                        is_device(&ids.0, d) || is_device(&ids.1, d)
                     };
-                    if let Some(d) = on.iter().find(|d| !opened(d)) {
+                    if let Some(d) = r.ours_on.iter().find(|d| !opened(d)) {
                         eprintln!("holdguard: the sound server moved a recording of ours to {d} (its device went away); reconnecting");
                         failed.store(true, Ordering::Relaxed);
                     }
                 }
-            }
-            if may_standby && polled.elapsed() >= STANDBY_POLL {
-                polled = Instant::now();
-                match server.as_mut().map(|s| s.recorders()) {
-                    Some(Ok(0)) => {
-                        if unused_since.get_or_insert(polled).elapsed() >= STANDBY_AFTER {
-                            standby = true;
-                            break;
+                if may_standby {
+                    match rec {
+                        Some(Ok(r)) if r.apps_on_ours == 0 => {
+                            if unused_since.get_or_insert(polled).elapsed() >= STANDBY_AFTER {
+                                standby = true;
+                                break;
+                            }
                         }
+                        _ => unused_since = None,
                     }
-                    _ => unused_since = None,
                 }
             }
             serve_requests(ctl, &mut engine, &mut sink);

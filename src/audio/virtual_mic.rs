@@ -62,6 +62,16 @@ fn of_this_process(props: &pa::Props) -> bool {
         .is_some_and(|v| v == std::process::id().to_string().as_bytes())
 }
 
+/// What records from where, as the sound server sees it.
+pub struct Recordings {
+    /// Running (not paused) streams of other applications on the virtual microphone.
+    pub apps_on_ours: usize,
+    /// The sources this process's recording streams are on. PulseAudio moves a stream whose
+    /// device went away to the default source without telling the client (which may be our own
+    /// virtual microphone): the guard compares these with what it opened.
+    pub ours_on: Vec<String>,
+}
+
 /// Errors talking to the sound server; the text says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum VirtualMicError {
@@ -156,37 +166,33 @@ impl Server {
     /// How many running (not paused) streams record from the virtual microphone: softphones
     /// using it now. Two small queries over the open socket, cheap enough to ask twice a second.
     pub fn recorders(&mut self) -> Result<usize, VirtualMicError> {
-        let sources: pa::SourceInfoList =
-            self.call(&Command::GetSourceInfoList, "the source list")?;
-        let Some(ours) = sources
-            .iter()
-            .find(|s| s.name.as_bytes() == SOURCE.as_bytes())
-            .map(|s| s.index)
-        else {
-            return Ok(0);
-        };
-        let outputs: pa::SourceOutputInfoList =
-            self.call(&Command::GetSourceOutputInfoList, "the recording streams")?;
-        Ok(outputs
-            .iter()
-            .filter(|o| o.source_index == ours && !o.corked && !of_this_process(&o.props))
-            .count())
+        Ok(self.recordings()?.apps_on_ours)
     }
 
-    /// The sources this process's recording streams are on, as the server sees them. PulseAudio
-    /// moves a stream whose device went away to the default source without telling the client
-    /// (which may be our own virtual microphone): the guard compares these with what it opened.
-    pub fn our_recordings(&mut self) -> Result<Vec<String>, VirtualMicError> {
+    /// Who records what, from one pair of queries: apps using the virtual microphone, and where
+    /// this process's own recordings are.
+    pub fn recordings(&mut self) -> Result<Recordings, VirtualMicError> {
         let sources: pa::SourceInfoList =
             self.call(&Command::GetSourceInfoList, "the source list")?;
         let outputs: pa::SourceOutputInfoList =
             self.call(&Command::GetSourceOutputInfoList, "the recording streams")?;
-        Ok(outputs
+        let ours = sources
             .iter()
-            .filter(|o| of_this_process(&o.props))
-            .filter_map(|o| sources.iter().find(|s| s.index == o.source_index))
-            .map(|s| s.name.to_string_lossy().into_owned())
-            .collect())
+            .find(|s| s.name.as_bytes() == SOURCE.as_bytes())
+            .map(|s| s.index);
+        let (mine, apps): (Vec<_>, Vec<_>) =
+            outputs.iter().partition(|o| of_this_process(&o.props));
+        Ok(Recordings {
+            apps_on_ours: apps
+                .iter()
+                .filter(|o| Some(o.source_index) == ours && !o.corked)
+                .count(),
+            ours_on: mine
+                .iter()
+                .filter_map(|o| sources.iter().find(|s| s.index == o.source_index))
+                .map(|s| s.name.to_string_lossy().into_owned())
+                .collect(),
+        })
     }
 
     /// Names of the server's devices: every source (microphones, monitors, ours) and sink. Streams
