@@ -62,6 +62,8 @@ pub struct Shared {
     pub shed: AtomicU64,
     /// The sound server's graph cycle (ns) of the latest microphone block, 0 if unknown.
     mic_cycle: AtomicU64,
+    /// Whether the playback side is playing from the ring (not waiting for its cushion).
+    primed: AtomicBool,
     /// Samples the microphone delivered since the start (never reset).
     mic_total: AtomicU64,
     /// Since the last [`Shared::take_window`] (see [`Window`]).
@@ -107,6 +109,7 @@ impl Default for Shared {
             priority: Default::default(),
             shed: AtomicU64::new(0),
             mic_cycle: AtomicU64::new(0),
+            primed: AtomicBool::new(false),
             mic_total: AtomicU64::new(0),
             in_block_max: AtomicU64::new(0),
             in_samples: AtomicU64::new(0),
@@ -235,6 +238,7 @@ pub fn pipe(rate: u32, prefill: usize, shared: Arc<Shared>) -> (CaptureHalf, Pla
     let (prod, cons) = HeapRb::<f32>::new(capacity).split();
     let open = !shared.muted.load(Ordering::Relaxed);
     shared.target.store(prefill as u64, Ordering::Relaxed);
+    shared.primed.store(false, Ordering::Relaxed);
     (
         CaptureHalf {
             prod,
@@ -289,7 +293,10 @@ impl CaptureHalf {
         let n = self.prod.push_slice(samples);
         // Counted once in the ring, so the playback side never counts a sample it cannot have.
         self.shared.mic_total.fetch_add(n as u64, Ordering::Relaxed);
-        if n < samples.len() {
+        // Until the playback side primes nothing plays from the ring, and priming drops all but
+        // the cushion anyway (a PulseAudio output asks for its first block, then waits half a
+        // second to start): only a full ring while playing loses sound.
+        if n < samples.len() && self.shared.primed.load(Ordering::Relaxed) {
             self.shared
                 .overruns
                 .fetch_add((samples.len() - n) as u64, Ordering::Relaxed);
@@ -330,6 +337,7 @@ impl PlaybackHalf {
             // Anything beyond that is latency nobody needs yet: drop it while still silent.
             self.cons.skip(have - need);
             self.primed = true;
+            self.shared.primed.store(true, Ordering::Relaxed);
             self.ratio = 1.0;
             self.slowing = false;
             self.avg = self.target as f64;
@@ -518,6 +526,7 @@ impl PlaybackHalf {
         self.calm = 0;
         self.settling = false;
         self.primed = false;
+        self.shared.primed.store(false, Ordering::Relaxed);
         self.phase = 0.0;
     }
 
@@ -633,6 +642,40 @@ mod tests {
         } else {
             0.001 * (i as f32 * 0.9).sin()
         }
+    }
+
+    #[test]
+    fn a_ring_that_fills_before_the_output_starts_is_not_an_overrun() {
+        // A PulseAudio output asks for its first block, then starts half a second later: the ring
+        // is full by then, but nothing was playing, and priming keeps only the cushion.
+        let shared = Arc::new(Shared::default());
+        let (mut cap, mut play) = pipe(48_000, 480, shared.clone());
+        let mut out = [1.0f32; 480];
+        play.fill(&mut out);
+        assert!(
+            out.iter().all(|&s| s == 0.0),
+            "silent while the cushion fills"
+        );
+        for _ in 0..100 {
+            cap.push(&[0.5; 480]);
+        }
+        assert_eq!(shared.overruns.load(Ordering::Relaxed), 0);
+        play.fill(&mut out);
+        assert_eq!(
+            play.fill_level(),
+            480,
+            "primed to the cushion, not the full ring"
+        );
+        // Playing, a ring that fills is sound lost, and counted.
+        for _ in 0..100 {
+            cap.push(&[0.5; 480]);
+        }
+        assert!(shared.overruns.load(Ordering::Relaxed) > 0);
+        // A new pipe (a reconnection) waits for its own output again.
+        let before = shared.overruns.load(Ordering::Relaxed);
+        let (mut cap, _play) = pipe(48_000, 480, shared.clone());
+        cap.push(&[0.5; 48_000]);
+        assert_eq!(shared.overruns.load(Ordering::Relaxed), before);
     }
 
     #[test]
