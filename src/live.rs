@@ -17,6 +17,7 @@ use ringbuf::traits::{Consumer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 
 use crate::audio::pipe::{pipe, CaptureHalf, PlaybackHalf, Shared};
+use crate::audio::pulse_capture::Capture;
 use crate::control::{Controller, Request, Slot, SLOT_S};
 use crate::dsp::classifier::Class;
 use crate::engine::{Engine, Hop, Sink};
@@ -157,9 +158,46 @@ struct Rings {
 }
 
 struct Streams {
-    _mic: cpal::Stream,
-    _far: cpal::Stream,
+    _mic: Input,
+    _far: Input,
     _out: cpal::Stream,
+}
+
+/// A running recording: cpal's, or on PulseAudio one of ours. Dropping it stops it.
+enum Input {
+    Cpal { _stream: cpal::Stream },
+    Pulse { _capture: Capture },
+}
+
+/// The microphone and far-end recordings through cpal, started.
+fn cpal_inputs(
+    mic_dev: &cpal::Device,
+    far_dev: &cpal::Device,
+    buffer: u32,
+    lockstep: bool,
+    mut on_mic: impl FnMut(&[f32], Option<u64>) + Send + 'static,
+    mut on_far: impl FnMut(&[f32]) + Send + 'static,
+    failed: &Arc<AtomicBool>,
+) -> anyhow::Result<(Input, Input)> {
+    let on_error =
+        |flag: Arc<AtomicBool>| move |_e: cpal::Error| flag.store(true, Ordering::Relaxed);
+    let mic = mic_dev.build_input_stream(
+        config(buffer),
+        move |data: &[f32], info: &cpal::InputCallbackInfo| {
+            on_mic(data, lockstep.then(|| cycle_ns(info.timestamp().callback)))
+        },
+        on_error(failed.clone()),
+        None,
+    )?;
+    let far = far_dev.build_input_stream(
+        config(buffer),
+        move |data: &[f32], _: &cpal::InputCallbackInfo| on_far(data),
+        on_error(failed.clone()),
+        None,
+    )?;
+    mic.play()?;
+    far.play()?;
+    Ok((Input::Cpal { _stream: mic }, Input::Cpal { _stream: far }))
 }
 
 /// What the callbacks write to and read from.
@@ -197,37 +235,42 @@ fn build_streams(
     let mut capture = capture;
     // Each callback promotes its own thread the first time it runs (see `audio::priority`).
     let (mic_shared, out_shared) = (far_shared.clone(), far_shared.clone());
-    let mic = mic_dev.build_input_stream(
-        config(buffer),
-        move |data: &[f32], info: &cpal::InputCallbackInfo| {
-            mic_shared.priority.promote_current_thread();
-            if lockstep {
-                capture.push_at(data, cycle_ns(info.timestamp().callback));
-            } else {
-                capture.push(data);
-            }
-            let _ = mic_prod.push_slice(data);
-        },
-        on_error(failed.clone()),
-        None,
-    )?;
-    let far = far_dev.build_input_stream(
-        config(buffer),
-        move |data: &[f32], _: &cpal::InputCallbackInfo| {
-            far_shared.priority.promote_current_thread();
-            let n = far_prod.push_slice(data);
+    let mut on_mic = move |data: &[f32], cycle: Option<u64>| {
+        mic_shared.priority.promote_current_thread();
+        match cycle {
+            Some(c) => capture.push_at(data, c),
+            None => capture.push(data),
+        }
+        let _ = mic_prod.push_slice(data);
+    };
+    let on_far = move |data: &[f32]| {
+        far_shared.priority.promote_current_thread();
+        let n = far_prod.push_slice(data);
+        far_shared
+            .far_samples
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
+        if n < data.len() {
             far_shared
-                .far_samples
-                .fetch_add(data.len() as u64, Ordering::Relaxed);
-            if n < data.len() {
-                far_shared
-                    .far_dropped
-                    .fetch_add((data.len() - n) as u64, Ordering::Relaxed);
-            }
-        },
-        on_error(failed.clone()),
-        None,
-    )?;
+                .far_dropped
+                .fetch_add((data.len() - n) as u64, Ordering::Relaxed);
+        }
+    };
+    // PulseAudio: recordings of our own (see `audio::pulse_capture`), cpal's lose samples.
+    let (mic, far) = if host.id() == cpal::HostId::PulseAudio {
+        let name = |id: &str| id.split_once(':').map_or(id, |(_, n)| n).to_owned();
+        (
+            Input::Pulse {
+                _capture: Capture::open(&name(&ids.0), RATE, buffer, move |d| on_mic(d, None))?,
+            },
+            Input::Pulse {
+                _capture: Capture::open(&name(&ids.1), RATE, buffer, on_far)?,
+            },
+        )
+    } else {
+        cpal_inputs(
+            &mic_dev, &far_dev, buffer, lockstep, on_mic, on_far, &failed,
+        )?
+    };
     let out = out_dev.build_output_stream(
         config(buffer),
         move |data: &mut [f32], info: &cpal::OutputCallbackInfo| {
@@ -241,8 +284,6 @@ fn build_streams(
         on_error(failed),
         None,
     )?;
-    mic.play()?;
-    far.play()?;
     out.play()?;
     Ok(Streams {
         _mic: mic,
@@ -761,7 +802,7 @@ fn guard_streams(
             far: far_cons,
             mic: mic_cons,
         };
-        let mut last_far = Instant::now();
+        let (mut last_far, mut last_mic) = (Instant::now(), Instant::now());
         let mut problem = None;
         let (mut polled, mut unused_since) = (Instant::now(), None::<Instant>);
         let pulse = host_id == cpal::HostId::PulseAudio;
@@ -796,34 +837,42 @@ fn guard_streams(
                 }
             }
             serve_requests(ctl, &mut engine, &mut sink);
-            let n = rings.mic.pop_slice(&mut mic_buf);
-            let mic_db = level_db(&mic_buf[..n]);
-            engine.push_mic(&mic_buf[..n], &mut sink);
+            let m = rings.mic.pop_slice(&mut mic_buf);
+            let mic_db = level_db(&mic_buf[..m]);
+            engine.push_mic(&mic_buf[..m], &mut sink);
             let n = rings.far.pop_slice(&mut far_buf);
             if ctl.far_quieted(now_unix()) {
                 // Our own chime or click on the default output: not the far end.
                 far_buf[..n].fill(0.0);
             }
             engine.push_far(&far_buf[..n], &mut sink);
-            // A device that vanished does not always report an error: a stream that stops
-            // delivering is treated as lost too.
+            // A device that vanished does not always report an error (our own PulseAudio
+            // recordings report none): a stream that stops delivering is treated as lost too.
+            if m > 0 {
+                last_mic = Instant::now();
+            }
             if n > 0 {
                 last_far = Instant::now();
-                problem = None;
-            } else if last_far.elapsed() > STALL {
+            }
+            let stalled = [(last_far, "far end"), (last_mic, "microphone")]
+                .into_iter()
+                .find(|(last, _)| last.elapsed() > STALL);
+            if let Some((_, what)) = stalled {
                 let msg = format!(
-                    "the far end stopped delivering audio; reconnecting (the microphone stays {})",
+                    "the {what} stopped delivering audio; reconnecting (the microphone stays {})",
                     if engine.muted() { "muted" } else { "open" }
                 );
                 eprintln!("holdguard: {msg}");
                 problem = Some(msg);
                 failed.store(true, Ordering::Relaxed);
+            } else if n > 0 && m > 0 {
+                problem = None;
             }
             let far_db = sink.far_db;
             publish(&engine, problem.clone());
             ctl.update(|s| {
                 s.far_db = far_db;
-                if n > 0 || mic_db > -100.0 {
+                if m > 0 || mic_db > -100.0 {
                     s.mic_db = mic_db;
                 }
             });

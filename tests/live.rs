@@ -298,14 +298,19 @@ fn live_guard_mutes_holds_and_passes_live_speech() {
     // Hold spans: digital silence, where analyze says muted (±0.3 s at the edges).
     for iv in expected.intervals() {
         let (a, b) = (at(iv.start + 0.3), at(iv.end - 0.3));
-        let loud = out[a as usize..b as usize]
-            .iter()
-            .filter(|s| s.abs() > 0.0)
-            .count();
-        assert_eq!(
-            loud, 0,
-            "non-zero samples in the hold {:.1}–{:.1}",
-            iv.start, iv.end
+        let span = &out[a as usize..b as usize];
+        let loud: Vec<usize> = (0..span.len()).filter(|&i| span[i] != 0.0).collect();
+        // Where they are says what went wrong: at the start a late mute, in the middle a false
+        // reopening, spread thin a gate that leaks.
+        let secs = |i: usize| iv.start + 0.3 + i as f64 / RATE as f64;
+        assert!(
+            loud.is_empty(),
+            "{} non-zero samples in the hold {:.1}–{:.1}, from {:.2} s to {:.2} s\n{log}",
+            loud.len(),
+            iv.start,
+            iv.end,
+            secs(loud[0]),
+            secs(*loud.last().unwrap()),
         );
     }
 
@@ -643,12 +648,20 @@ fn guard_streams() -> usize {
                 .args(["list", what])
                 .output()
                 .expect("pactl runs");
-            // The guard's streams: PipeWire's host names its nodes, PulseAudio's names its client.
+            // The guard's streams: PipeWire's host names its nodes, cpal's PulseAudio host its
+            // client, and on PulseAudio the recordings are the guard's own ("Hold Guard").
             let text = String::from_utf8_lossy(&out.stdout);
-            text.matches("node.name = \"holdguard\"").count()
-                + text
-                    .matches("application.name = \"cpal-pulseaudio-")
-                    .count()
+            text.split("\n\n")
+                .filter(|block| {
+                    [
+                        "node.name = \"holdguard\"",
+                        "application.name = \"cpal-pulseaudio-",
+                        "application.name = \"Hold Guard\"",
+                    ]
+                    .iter()
+                    .any(|m| block.contains(m))
+                })
+                .count()
         })
         .sum()
 }

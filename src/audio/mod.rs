@@ -8,4 +8,6 @@ pub mod gate;
 pub mod pipe;
 pub mod priority;
 #[cfg(unix)]
+pub mod pulse_capture;
+#[cfg(unix)]
 pub mod virtual_mic;
