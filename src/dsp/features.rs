@@ -107,7 +107,10 @@ pub struct Features {
     pub s_peak_age: f32,
     pub s_level_std: f32,
     /// Consecutive hops (capped at 255) in which one or two steady narrow lines carry almost all
-    /// the energy: the signature of call-progress tones (ringback, busy, DTMF, SIT).
+    /// the energy, at any frequency.
+    pub lines_run: u8,
+    /// The same, with the lines at network-tone frequencies: the signature of call-progress tones
+    /// (ringback, busy, DTMF, SIT).
     pub tone_run: u8,
     /// The 16-bit spectral fingerprint of this hop (see `fingerprint`).
     pub print: u16,
@@ -141,6 +144,25 @@ impl Features {
             self.level_rise / 10.0,
         ]
     }
+}
+
+/// Frequencies (Hz) of network tones: dial, ringback, busy and call-waiting tones of the ITU-T
+/// E.180 list (350–620 Hz), the DTMF rows and columns (Q.23), and the special information tones
+/// (913.8/985.2/1370.6/1428.5/1776.7 Hz in North America, 950/1400/1800 Hz in Europe).
+const TONE_HZ: [f32; 23] = [
+    350.0, 400.0, 425.0, 440.0, 450.0, 480.0, 620.0, 697.0, 770.0, 852.0, 913.8, 941.0, 950.0,
+    985.2, 1209.0, 1336.0, 1370.6, 1400.0, 1428.5, 1477.0, 1633.0, 1776.7, 1800.0,
+];
+
+/// Whether the strongest bin `k` can be a network tone's: within the 1.8 % a DTMF receiver must
+/// accept (Q.24 allows senders 1.5 %), plus the half bin a peak's bin can be off by, of a
+/// frequency in [`TONE_HZ`].
+fn is_tone_frequency(k: usize) -> bool {
+    let bin = ANALYSIS_RATE as f32 / FRAME as f32;
+    let f = k as f32 * bin;
+    TONE_HZ
+        .iter()
+        .any(|&t| (f - t).abs() <= 0.5 * bin + 0.018 * t)
 }
 
 /// Fixed-size ring of recent values with O(1) push and cheap windowed statistics.
@@ -311,6 +333,7 @@ pub struct FeatureExtractor {
     fine: Vec<Vec<f32>>,
     fine_pos: usize,
     tone_bins: (usize, usize),
+    lines_run: u8,
     tone_run: u8,
     fp: crate::dsp::fingerprint::Printer,
     /// cos and sin of the 1..=15 Hz analysis frequencies over one long context.
@@ -363,6 +386,7 @@ impl FeatureExtractor {
             fine: vec![vec![0.0; BAND_HI - BAND_LO + 1]; FS_LAG + 1],
             fine_pos: 0,
             tone_bins: (0, 0),
+            lines_run: 0,
             tone_run: 0,
             fp: crate::dsp::fingerprint::Printer::new(),
             mod_table: (1..=15)
@@ -559,6 +583,7 @@ impl FeatureExtractor {
                 let long = self.level_lin.mean(LONG);
                 (10.0 * ((short + 1e-10) / (long + 1e-10)).log10()).clamp(-20.0, 20.0)
             },
+            lines_run: self.lines_run,
             tone_run: self.tone_run,
             print: self.fp.print(&self.power),
             active,
@@ -572,22 +597,22 @@ impl FeatureExtractor {
         let line = |k: usize| self.power[k - 2..=k + 2].iter().sum::<f32>();
         let k1 = BAND_LO + argmax(band).0;
         let k2 = BAND_LO + argmax_except(band, k1 - BAND_LO);
-        let share = if total > 0.0 {
-            (line(k1) + if k2.abs_diff(k1) > 4 { line(k2) } else { 0.0 }) / total
-        } else {
-            0.0
-        };
+        let (l1, l2) = (line(k1), line(k2));
+        let share = if total > 0.0 { (l1 + l2) / total } else { 0.0 };
+        // Network tones sit at a handful of standard frequencies; a held vowel or a flute note
+        // concentrated in one or two harmonics elsewhere is not one. The second line only counts
+        // when it carries something (a single tone's "second line" is its leakage).
+        let standard = is_tone_frequency(k1) && (l2 < 0.05 * total || is_tone_frequency(k2));
         let (a, b) = if k1 < k2 { (k1, k2) } else { (k2, k1) };
         let steady = a.abs_diff(self.tone_bins.0) <= 1 && b.abs_diff(self.tone_bins.1) <= 1;
-        self.tone_run = if active && share > 0.95 {
-            if steady {
-                self.tone_run.saturating_add(1)
-            } else {
-                1
-            }
-        } else {
-            0
+        let run = |n: u8, on: bool| match (on, steady) {
+            (false, _) => 0,
+            (true, true) => n.saturating_add(1),
+            (true, false) => 1,
         };
+        let lines = active && share > 0.95;
+        self.lines_run = run(self.lines_run, lines);
+        self.tone_run = run(self.tone_run, lines && standard);
         self.tone_bins = (a, b);
     }
 
@@ -680,5 +705,50 @@ mod tests {
         assert!(last.tone_run as usize >= crate::dsp::classifier::TONE_HOPS);
         assert!(last.stability > 0.9, "{}", last.stability);
         assert!((last.level_db - -13.5).abs() < 1.0, "{}", last.level_db);
+    }
+
+    /// The longest run of tone hops over `x` (8 kHz).
+    fn longest_tone_run(x: &[f32]) -> usize {
+        let mut fx = FeatureExtractor::new();
+        let mut best = 0;
+        fx.push(x, |f| best = best.max(f.tone_run as usize));
+        best
+    }
+
+    fn sines(freqs: &[f32], seconds: f32) -> Vec<f32> {
+        (0..(seconds * 8000.0) as usize)
+            .map(|i| {
+                freqs
+                    .iter()
+                    .map(|f| 0.2 * (i as f32 * f * std::f32::consts::TAU / 8000.0).sin())
+                    .sum()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_dtmf_digit_is_a_tone_within_the_senders_tolerance() {
+        let tones = crate::dsp::classifier::TONE_HOPS;
+        for (i, row) in [697.0f32, 770.0, 852.0, 941.0].iter().enumerate() {
+            for (j, col) in [1209.0f32, 1336.0, 1477.0, 1633.0].iter().enumerate() {
+                // 100 ms digits, off by the 1.5 % a sender may be, either way.
+                let dev = if (i + j) % 2 == 0 { 1.015 } else { 0.985 };
+                let mut x = vec![0.0; 800];
+                x.extend(sines(&[row * dev, col * dev], 0.1));
+                x.extend(vec![0.0; 800]);
+                assert!(longest_tone_run(&x) >= tones, "{row}+{col} Hz ×{dev}");
+            }
+        }
+    }
+
+    #[test]
+    fn steady_lines_away_from_network_tones_are_not_one() {
+        // A held vowel whose energy sits in two harmonics of 150 Hz, and a flute-like note.
+        assert_eq!(longest_tone_run(&sines(&[600.0, 750.0], 1.0)), 0);
+        assert_eq!(longest_tone_run(&sines(&[523.3], 1.0)), 0);
+        // Special information tones, as a control: each of the three segments is one.
+        for f in [913.8, 1370.6, 1776.7, 950.0, 1400.0, 1800.0] {
+            assert!(longest_tone_run(&sines(&[f], 0.33)) >= 4, "{f} Hz");
+        }
     }
 }
