@@ -24,9 +24,11 @@ use super::virtual_mic::VirtualMicError;
 /// How long opening may take before the server counts as hung.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A running recording; dropping it ends the stream and the connection.
+/// A running recording. Dropping it drops the connection's last handles: its reader thread then
+/// ends and closes the socket, and the server removes the stream. No request is sent, so a hung
+/// server cannot hang the guard's reconnection.
 pub struct Capture {
-    stream: Option<pulseaudio::RecordStream>,
+    _stream: pulseaudio::RecordStream,
     _client: pulseaudio::Client,
 }
 
@@ -95,18 +97,9 @@ fn open(
     let stream =
         block_on(client.create_record_stream(params, Decoder::new(on_data))).map_err(refused)?;
     Ok(Capture {
-        stream: Some(stream),
+        _stream: stream,
         _client: client,
     })
-}
-
-impl Drop for Capture {
-    fn drop(&mut self) {
-        if let Some(s) = self.stream.take() {
-            // Best effort: closing the connection ends the stream anyway.
-            let _ = block_on(s.delete());
-        }
-    }
 }
 
 /// Samples handed to the callback at a time.
