@@ -257,13 +257,12 @@ fn build_streams(
     };
     // PulseAudio: recordings of our own (see `audio::pulse_capture`), cpal's lose samples.
     let (mic, far) = if host.id() == cpal::HostId::PulseAudio {
-        let name = |id: &str| id.split_once(':').map_or(id, |(_, n)| n).to_owned();
         (
             Input::Pulse {
-                _capture: Capture::open(&name(&ids.0), RATE, buffer, move |d| on_mic(d, None))?,
+                _capture: Capture::open(node_name(&ids.0), RATE, buffer, move |d| on_mic(d, None))?,
             },
             Input::Pulse {
-                _capture: Capture::open(&name(&ids.1), RATE, buffer, on_far)?,
+                _capture: Capture::open(node_name(&ids.1), RATE, buffer, on_far)?,
             },
         )
     } else {
@@ -527,8 +526,12 @@ fn other_input(host: &cpal::Host, far: &str, devices: Option<&[String]>) -> Opti
 /// Whether a host's device id (`pipewire:NODE`, `pulseaudio:NAME`) names one of the server's
 /// devices (a monitor is a source of its own there, `NAME.monitor`).
 fn is_device(id: &str, names: &[String]) -> bool {
-    let node = id.split_once(':').map_or(id, |(_, n)| n);
-    names.iter().any(|n| n == node)
+    names.iter().any(|n| n == node_name(id))
+}
+
+/// The sound server's name of the node behind a cpal device id (`pulseaudio:sink_b.monitor`).
+fn node_name(id: &str) -> &str {
+    id.split_once(':').map_or(id, |(_, n)| n)
 }
 
 /// The devices to use now: (microphone, far end, output). The chosen microphone when it is there,
