@@ -599,10 +599,6 @@ impl FeatureExtractor {
         let k2 = BAND_LO + argmax_except(band, k1 - BAND_LO);
         let (l1, l2) = (line(k1), line(k2));
         let share = if total > 0.0 { (l1 + l2) / total } else { 0.0 };
-        // Network tones sit at a handful of standard frequencies; a held vowel or a flute note
-        // concentrated in one or two harmonics elsewhere is not one. The second line only counts
-        // when it carries something (a single tone's "second line" is its leakage).
-        let standard = is_tone_frequency(k1) && (l2 < 0.05 * total || is_tone_frequency(k2));
         let (a, b) = if k1 < k2 { (k1, k2) } else { (k2, k1) };
         let steady = a.abs_diff(self.tone_bins.0) <= 1 && b.abs_diff(self.tone_bins.1) <= 1;
         let run = |n: u8, on: bool| match (on, steady) {
@@ -611,8 +607,12 @@ impl FeatureExtractor {
             (true, false) => 1,
         };
         let lines = active && share > 0.95;
+        // Network tones sit at a handful of standard frequencies; a held vowel or a flute note
+        // concentrated in one or two harmonics elsewhere is not one. The second line only counts
+        // when it carries something (a single tone's "second line" is its leakage).
+        let standard = || is_tone_frequency(k1) && (l2 < 0.05 * total || is_tone_frequency(k2));
         self.lines_run = run(self.lines_run, lines);
-        self.tone_run = run(self.tone_run, lines && standard);
+        self.tone_run = run(self.tone_run, lines && standard());
         self.tone_bins = (a, b);
     }
 
