@@ -3,8 +3,9 @@
 #
 # Build: ALSA headers (cpal always needs them), PipeWire headers and clang (cpal's PipeWire host is
 # generated with bindgen), pkg-config. Run and test: PipeWire with WirePlumber and pipewire-pulse,
-# and PulseAudio (the live tests run against each), pactl/paplay/parec for the live tests; Xvfb, openbox, xdotool, ImageMagick, x11-utils and the
-# D-Bus daemon for the desktop tests (a headless X session, key presses, screenshots).
+# and PulseAudio (the live tests run against each), pactl/paplay/parec for the live tests; Xvfb,
+# openbox, xdotool, ImageMagick, x11-utils and the D-Bus daemon for the desktop tests (a headless
+# X session, key presses, screenshots).
 set -euo pipefail
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: cargo not found; install Rust (1.89 or newer) first" >&2
