@@ -148,6 +148,7 @@ impl Engine {
                 far_active: f.active,
                 print: f.print,
                 mic_active,
+                level_db: f.level_db,
             };
             if let Some(tr) = self.guard.step(&input, |e| sink.event(&e)) {
                 sink.transition(&tr);

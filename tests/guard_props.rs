@@ -13,13 +13,18 @@ fn probs(c: Class) -> Probs {
     Probs(p)
 }
 
-/// One hop of a synthetic far end: a class, whether the user speaks, and a print.
+/// One hop of a synthetic far end: a class, whether the user speaks, a print and a level.
 #[derive(Clone, Copy, Debug)]
 struct Obs {
     class: Class,
     mic: bool,
     print: u16,
+    level_db: f32,
 }
+
+/// The level the behaviour tests play every sounding hop at: one steady level, so nothing in them
+/// rises over a bed (see `a_voice_over_music_that_did_not_make_room_for_it_reopens_at_once`).
+const LEVEL_DB: f32 = -30.0;
 
 fn input(i: usize, o: &Obs) -> Input {
     Input {
@@ -28,6 +33,7 @@ fn input(i: usize, o: &Obs) -> Input {
         far_active: o.class != Class::Silence,
         print: o.print,
         mic_active: o.mic,
+        level_db: o.level_db,
     }
 }
 
@@ -59,20 +65,27 @@ fn class_strategy() -> impl Strategy<Value = Class> {
     ]
 }
 
-/// Stretches of 1–400 hops of one class, with random mic activity and prints.
+/// Stretches of 1–400 hops of one class, with random mic activity, prints and levels.
 fn script() -> impl Strategy<Value = Vec<Obs>> {
     prop::collection::vec(
-        (class_strategy(), 1usize..400, any::<bool>(), any::<u16>()),
+        (
+            class_strategy(),
+            1usize..400,
+            any::<bool>(),
+            any::<u16>(),
+            -70.0f32..0.0,
+        ),
         1..25,
     )
     .prop_map(|parts| {
         let mut v = Vec::new();
-        for (class, n, mic, seed) in parts {
+        for (class, n, mic, seed, level_db) in parts {
             for k in 0..n {
                 v.push(Obs {
                     class,
                     mic,
                     print: print_of(seed as usize * 1000 + k),
+                    level_db,
                 });
             }
         }
@@ -187,6 +200,11 @@ fn stretch(v: &mut Vec<Obs>, class: Class, secs: f64, mic: bool) {
         class,
         mic,
         print: print_of(base + k),
+        level_db: if class == Class::Silence {
+            -90.0
+        } else {
+            LEVEL_DB
+        },
     }));
 }
 
@@ -287,6 +305,7 @@ fn reopen_after(gap_s: f64) -> (f64, f64) {
                 far_active: active,
                 print: print_of(i),
                 mic_active: false,
+                level_db: if active { LEVEL_DB } else { -90.0 },
             };
             i += 1;
             if let Some(tr) = g.step(&x, |_| {}) {
@@ -354,4 +373,55 @@ fn a_voice_in_the_first_second_of_queue_music_after_a_silent_hold_is_the_queue()
         stretch(&mut w, Class::Silence, 0.2, false);
     }
     agent_reopens_at_once(w);
+}
+
+/// Seconds from a voice's start to the reopening, for 30 s of hold music at -30 dB, then the
+/// music at `duck_db` for half a second, then a voice over it that the classifier hears as
+/// speech over music at `voice_db`; `None` if still muted 3 s later.
+fn reopen_over_bed(duck_db: f32, voice_db: f32) -> Option<f64> {
+    let mut g = Guard::new(GuardConfig::default(), HOP);
+    let mut voice = [0.01f32; N_CLASSES];
+    voice[Class::SpeechOverMusic.index()] = 0.68;
+    voice[Class::Music.index()] = 0.29;
+    let parts = [
+        (probs(Class::Speech), -30.0, 3.0),
+        (probs(Class::Music), -30.0, 30.0),
+        (probs(Class::Music), duck_db, 0.5),
+        (Probs(voice), voice_db, 3.0),
+    ];
+    let mut i = 0;
+    let mut speech_at = f64::INFINITY;
+    for (p, level_db, secs) in parts {
+        if p.0 == voice {
+            speech_at = i as f64 * HOP;
+        }
+        for _ in 0..(secs / HOP).round() as usize {
+            let x = Input {
+                t: (i + 1) as f64 * HOP,
+                probs: p,
+                far_active: true,
+                print: print_of(i),
+                mic_active: false,
+                level_db,
+            };
+            i += 1;
+            if let Some(tr) = g.step(&x, |_| {}) {
+                if !tr.muted && x.t > speech_at {
+                    return Some(tr.t - speech_at);
+                }
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn a_voice_over_music_that_did_not_make_room_for_it_reopens_at_once() {
+    // An agent talking over the music: the bed plays on at its level, the voice lifts it.
+    let live = reopen_over_bed(-30.0, -20.0).expect("the agent over the music reopens");
+    assert!(live <= 0.4, "{live:.3} s");
+    // A recorded announcement: the producer ducked the music to make room for the voice.
+    assert_eq!(reopen_over_bed(-45.0, -24.0), None);
+    // The music itself heard as speech over music: nothing new lifts the level.
+    assert_eq!(reopen_over_bed(-30.0, -28.0), None);
 }

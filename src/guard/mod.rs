@@ -16,7 +16,12 @@
 //!   start (queues greet the caller with one), or speech whose spectral fingerprint matches
 //!   something heard during this hold or in the quiet 30 s before it (the loop repeats). Speech
 //!   over a music bed stays muted until clean speech stands on its own, or
-//!   [`GuardConfig::over_music_wait_s`] passes without a match.
+//!   [`GuardConfig::over_music_wait_s`] passes without a match — unless it came over a bed that
+//!   did not make room for it: a voice that lifts the level 6 dB above the music's usual loudness,
+//!   when the music did not dip 10 dB under it in the second before, is a new source talking over
+//!   the hold (a live agent's line), where a recorded announcement's producer ducks the bed first.
+//!   The guard keeps the bed's usual loudness for this from the far end's level, a few seconds of
+//!   memory.
 //!
 //! Manual commands override the automatic decision:
 //! - `Mute`: muted until `Unmute`, `Toggle` or `Resume`.

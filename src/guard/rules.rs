@@ -152,6 +152,8 @@ pub struct Input {
     pub print: u16,
     /// The user is speaking into the microphone.
     pub mic_active: bool,
+    /// Band level of the far-end hop (dBFS).
+    pub level_db: f32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -186,6 +188,15 @@ const HELD_GAP_S: f64 = 1.0;
 /// a silent hold. Comfort noise and clicks reach 4 at most on the dev calls; a music start reaches
 /// 12 before its first sung or spoken word.
 const MUSIC_START_HOPS: u32 = 8;
+/// Hops in the short loudness average (about a quarter second: a syllable and its gap).
+const LOUD_HOPS: usize = 16;
+/// How far (dB) the music must have dropped under its usual level just before a voice for the
+/// voice to count as a recorded one: producers duck the bed to make room for an announcement, a
+/// live agent's line does not.
+const DUCK_DB: f32 = 10.0;
+/// How far (dB) a voice must lift the level above the bed's usual loudness to count as a new
+/// source over it rather than the music itself heard as speech.
+const RISE_DB: f32 = 6.0;
 
 /// Far-end speech heard while muted, waiting for a verdict.
 #[derive(Clone, Copy, Debug)]
@@ -194,6 +205,8 @@ struct Candidate {
     first_hop: u64,
     hops: u32,
     over_music: u32,
+    /// The voice came over a bed that did not make room for it.
+    bare_bed: bool,
 }
 
 /// Short history of per-hop flags, as a bit ring.
@@ -253,6 +266,14 @@ pub struct Guard {
     last_reopen: f64,
     /// The far end has sounded at least once: before that there is no call to be on hold in.
     heard_far: bool,
+    /// Linear band power of the last [`LOUD_HOPS`] hops (ring, indexed by hop).
+    power: [f32; LOUD_HOPS],
+    /// Short loudness (dB, mean power of [`LOUD_HOPS`] hops) of the last 64 hops (ring).
+    loudness: [f32; 64],
+    /// The music bed's usual short loudness on this hold (dB), when there is one.
+    bed_db: Option<f32>,
+    /// The bed ducked in the second before the current run of far-end speech began.
+    voice_ducked: bool,
 }
 
 impl Guard {
@@ -288,6 +309,10 @@ impl Guard {
             greeting_expected: false,
             last_reopen: f64::NEG_INFINITY,
             heard_far: false,
+            power: [0.0; LOUD_HOPS],
+            loudness: [f32::MIN; 64],
+            bed_db: None,
+            voice_ducked: true,
             cfg,
         }
     }
@@ -371,6 +396,17 @@ impl Guard {
             self.bed = self.music_fast;
         }
         self.speech_fast += 0.1 * (x.probs.get(Class::Speech) - self.speech_fast);
+        self.power[(self.hops_seen % LOUD_HOPS as u64) as usize] =
+            10f32.powf(x.level_db.max(-100.0) / 10.0);
+        // Summed afresh each hop: a running sum would drift over a day in the tray.
+        let mean_power = self.power.iter().sum::<f32>() / LOUD_HOPS as f32;
+        let loud = 10.0 * mean_power.max(1e-10).log10();
+        self.loudness[(self.hops_seen % 64) as usize] = loud;
+        if !speechy && x.probs.get(Class::Music) >= 0.5 && self.hops_seen >= LOUD_HOPS as u64 {
+            // About three seconds of memory: the level the music usually plays at.
+            let b = self.bed_db.get_or_insert(loud);
+            *b += 0.005 * (loud - *b);
+        }
         // Only speech is asked about: the music loop repeats too, and an agent talking over it must
         // not be mistaken for a recording. The memory keeps every sounding hop, so a recording
         // whose first words were not yet heard as speech still matches its repeat.
@@ -379,6 +415,11 @@ impl Guard {
 
         // Far-end speech "present": most of the last 8 hops, so clicks do not count.
         let far_speech = self.speech_bits.count(8) >= 4;
+        if far_speech && self.last_far_speech < t - 2.0 * self.hop_s {
+            // A voice begins: did the music make room for it? Judged once for the whole run, since
+            // an announcement's bed stays ducked and what came before it soon leaves the window.
+            self.voice_ducked = self.ducked_before();
+        }
         if far_speech {
             self.last_far_speech = t;
         }
@@ -484,6 +525,21 @@ impl Guard {
         self.apply(t, reason)
     }
 
+    /// Whether the music dipped well under its usual level in the last second (or there is no
+    /// music level to compare with).
+    fn ducked_before(&self) -> bool {
+        let quietest = self.loudness.iter().fold(f32::MAX, |m, &l| m.min(l));
+        self.bed_db.is_none_or(|bed| bed - quietest >= DUCK_DB)
+    }
+
+    /// Whether the current far-end speech came over the music as a new source: the bed did not
+    /// duck before it (an announcement's producer makes room for the voice; a live agent's line
+    /// does not), and the voice lifts the level clearly above the bed.
+    fn over_bare_bed(&self) -> bool {
+        let now = self.loudness[(self.hops_seen % self.loudness.len() as u64) as usize];
+        !self.voice_ducked && self.bed_db.is_some_and(|bed| now - bed >= RISE_DB)
+    }
+
     /// While on hold: is this far-end speech the agent? Returns true to reopen.
     fn judge_speech(
         &mut self,
@@ -511,7 +567,9 @@ impl Guard {
         let music_gone = self.bed < 0.2
             || self.music_fast < 0.2
             || self.speech_fast > self.music_fast + SPEECH_LEAD;
-        let onset = self.speech_bits.count(window) >= need && music_gone;
+        let voiced = self.speech_bits.count(window) >= need;
+        let bare_bed = voiced && !music_gone && self.over_bare_bed();
+        let onset = voiced && (music_gone || bare_bed);
         let mut cand = match self.cand {
             Some(c) if far_speech || t - c.start < 0.3 => c,
             _ if onset => Candidate {
@@ -519,6 +577,7 @@ impl Guard {
                 first_hop: self.hops_seen.saturating_sub(window as u64),
                 hops: 0,
                 over_music: 0,
+                bare_bed,
             },
             _ => {
                 self.cand = None;
@@ -558,7 +617,7 @@ impl Guard {
         // live agent — or, failing a verdict, after the longest wait.
         let clean = self.clean_bits.count(window) >= need;
         let decided = if over_music {
-            clean || (waited >= self.cfg.over_music_wait_s && onset)
+            clean || cand.bare_bed || (waited >= self.cfg.over_music_wait_s && onset)
         } else {
             true
         };
