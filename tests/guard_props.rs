@@ -425,3 +425,18 @@ fn a_voice_over_music_that_did_not_make_room_for_it_reopens_at_once() {
     // The music itself heard as speech over music: nothing new lifts the level.
     assert_eq!(reopen_over_bed(-30.0, -28.0), None);
 }
+
+#[test]
+fn a_voice_heard_as_music_now_and_then_does_not_mute_a_live_call() {
+    // An agent whose voice the classifier hears as music for most of two seconds: music-like
+    // stretches of 0.2 s with a few clear syllables between them.
+    let mut v = Vec::new();
+    stretch(&mut v, Class::Speech, 3.0, false);
+    for _ in 0..8 {
+        stretch(&mut v, Class::Music, 0.19, false);
+        stretch(&mut v, Class::Speech, 0.08, false);
+    }
+    stretch(&mut v, Class::Speech, 3.0, false);
+    let (trs, _, muted) = run(&v, &[]);
+    assert!(muted.iter().all(|m| !m), "{trs:?}");
+}

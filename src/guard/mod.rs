@@ -5,7 +5,8 @@
 //! microphone is muted. It does no I/O, so every rule can be tested exhaustively.
 //!
 //! Automatic rules:
-//! - **Hold music** mutes once music has dominated the far end for [`GuardConfig::music_confirm_s`].
+//! - **Hold music** mutes once music has dominated the far end for [`GuardConfig::music_confirm_s`]
+//!   and no clean far-end speech came in the last 0.4 s.
 //! - **Silent hold** mutes after [`GuardConfig::silent_hold_delay_s`] with neither far-end speech nor
 //!   the user answering: a live conversation never has both sides quiet that long (thinking pauses are
 //!   under 4 s), and a user talking while the agent listens keeps the line live — but talk that

@@ -188,6 +188,11 @@ const HELD_GAP_S: f64 = 1.0;
 /// a silent hold. Comfort noise and clicks reach 4 at most on the dev calls; a music start reaches
 /// 12 before its first sung or spoken word.
 const MUSIC_START_HOPS: u32 = 8;
+/// Music mutes only this long (seconds) after the last clean far-end speech: a voice the
+/// classifier hears as music for a moment mid-sentence must not mute a live call (and then have
+/// the agent's next words taken for the queue's greeting). Holds start after a pause (0.6-1.5 s
+/// on the dev calls), so a real hold hardly waits for it.
+const CLEAR_OF_SPEECH_S: f64 = 0.4;
 /// Hops in the short loudness average (about a quarter second: a syllable and its gap).
 const LOUD_HOPS: usize = 16;
 /// How far (dB) the music must have dropped under its usual level just before a voice for the
@@ -248,6 +253,8 @@ pub struct Guard {
     /// Hops the classifier called clearly music.
     music_bits: Bits,
     last_far_speech: f64,
+    /// When clean far-end speech (no music under it) was last present.
+    last_clean_speech: f64,
     last_mic: f64,
     store: PrintStore,
     /// Prints of the last [`LEAD_IN_S`] while live: the loop's first announcement often plays just
@@ -298,6 +305,7 @@ impl Guard {
             clean_bits: Bits::default(),
             music_bits: Bits::default(),
             last_far_speech: f64::NEG_INFINITY,
+            last_clean_speech: f64::NEG_INFINITY,
             last_mic: f64::NEG_INFINITY,
             store: PrintStore::new(memory),
             lead_in: std::collections::VecDeque::with_capacity((LEAD_IN_S / hop_s) as usize + 1),
@@ -423,6 +431,9 @@ impl Guard {
         if far_speech {
             self.last_far_speech = t;
         }
+        if self.clean_bits.count(8) >= 4 {
+            self.last_clean_speech = t;
+        }
         // The user's voice is a sign of a live call only while it takes part in the conversation:
         // a turn that starts soon after the far end spoke (an answer), or that carries on such a
         // turn. Talk that starts after a long far-end silence is private talk on hold.
@@ -434,7 +445,8 @@ impl Guard {
             }
         }
         let music_ready = self.hops_seen as usize >= self.music.len()
-            && self.music_sum / self.music.len() as f32 >= self.cfg.music_share;
+            && self.music_sum / self.music.len() as f32 >= self.cfg.music_share
+            && t - self.last_clean_speech >= CLEAR_OF_SPEECH_S;
         let can_change = t - self.last_auto_change >= self.cfg.min_dwell_s;
 
         if matches!(self.auto, Auto::Live) {
