@@ -440,3 +440,31 @@ fn a_voice_heard_as_music_now_and_then_does_not_mute_a_live_call() {
     let (trs, _, muted) = run(&v, &[]);
     assert!(muted.iter().all(|m| !m), "{trs:?}");
 }
+
+#[test]
+fn a_conversation_after_a_mistaken_music_mute_reopens() {
+    // A second of the agent's voice heard as music mutes a live call; the agent goes on, the
+    // user answers, and there is no more music: that is a conversation, not a queue's greeting.
+    let mut v = Vec::new();
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Silence, 1.0, true);
+    let music = v.len();
+    stretch(&mut v, Class::Music, 1.0, false);
+    stretch(&mut v, Class::Speech, 2.0, false);
+    stretch(&mut v, Class::Silence, 2.5, true);
+    let again = v.len();
+    stretch(&mut v, Class::Speech, 3.0, false);
+    let (trs, evs, muted) = run(&v, &[]);
+    assert!(
+        muted[music..again].iter().any(|m| *m),
+        "the mistake mutes: {trs:?}"
+    );
+    assert!(
+        matches!(evs.first(), Some(Event::EntryAnnouncement { .. })),
+        "the agent's first words are taken for a greeting: {evs:?}"
+    );
+    assert!(!muted[v.len() - 1], "{trs:?} {evs:?}");
+    let reopened = trs.last().expect("a reopening");
+    assert_eq!(reopened.reason, Reason::AgentSpeech);
+    assert!(reopened.t - again as f64 * HOP <= 0.4, "{reopened:?}");
+}

@@ -14,7 +14,8 @@
 //! - **Agent speech** reopens the microphone as soon as a run of far-end speech is confirmed and the
 //!   music has gone (speech after a silence has none under it) — unless it is a recorded
 //!   announcement: speech that starts within [`GuardConfig::entry_window_s`] of a music hold's
-//!   start (queues greet the caller with one), or speech whose spectral fingerprint matches
+//!   start (queues greet the caller with one; but not once the music has been gone 4 s and the
+//!   user has answered the far end since), or speech whose spectral fingerprint matches
 //!   something heard during this hold or in the quiet 30 s before it (the loop repeats). Speech
 //!   over a music bed stays muted until clean speech stands on its own, or
 //!   [`GuardConfig::over_music_wait_s`] passes without a match — unless it came over a bed that

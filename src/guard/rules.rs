@@ -193,6 +193,9 @@ const MUSIC_START_HOPS: u32 = 8;
 /// the agent's next words taken for the queue's greeting). Holds start after a pause (0.6-1.5 s
 /// on the dev calls), so a real hold hardly waits for it.
 const CLEAR_OF_SPEECH_S: f64 = 0.4;
+/// Seconds without music after which speech answered by the user is a conversation, not a
+/// queue's greeting: queues resume their music within a second of an announcement.
+const CONVERSING_S: f64 = 4.0;
 /// Hops in the short loudness average (about a quarter second: a syllable and its gap).
 const LOUD_HOPS: usize = 16;
 /// How far (dB) the music must have dropped under its usual level just before a voice for the
@@ -255,6 +258,8 @@ pub struct Guard {
     last_far_speech: f64,
     /// When clean far-end speech (no music under it) was last present.
     last_clean_speech: f64,
+    /// When music was last clearly present.
+    last_music: f64,
     last_mic: f64,
     store: PrintStore,
     /// Prints of the last [`LEAD_IN_S`] while live: the loop's first announcement often plays just
@@ -306,6 +311,7 @@ impl Guard {
             music_bits: Bits::default(),
             last_far_speech: f64::NEG_INFINITY,
             last_clean_speech: f64::NEG_INFINITY,
+            last_music: f64::NEG_INFINITY,
             last_mic: f64::NEG_INFINITY,
             store: PrintStore::new(memory),
             lead_in: std::collections::VecDeque::with_capacity((LEAD_IN_S / hop_s) as usize + 1),
@@ -433,6 +439,9 @@ impl Guard {
         }
         if self.clean_bits.count(8) >= 4 {
             self.last_clean_speech = t;
+        }
+        if self.music_bits.count(16) >= 8 {
+            self.last_music = t;
         }
         // The user's voice is a sign of a live call only while it takes part in the conversation:
         // a turn that starts soon after the far end spoke (an answer), or that carries on such a
@@ -604,7 +613,10 @@ impl Guard {
         // Queues greet the caller right after the music starts, and a line that has been silent
         // since it was dialled is a queue too; but an agent back after a short silence must be
         // heard at once.
-        if self.greeting_expected && cand.start - since < self.cfg.entry_window_s {
+        // Unless the music is long gone and the user has answered the far end since: a recorded
+        // greeting does not wait for the caller's reply, and a hold resumes its music.
+        let conversing = t - self.last_music >= CONVERSING_S && self.last_mic > self.last_music;
+        if self.greeting_expected && cand.start - since < self.cfg.entry_window_s && !conversing {
             event(Event::EntryAnnouncement { t });
             self.held_until = Some(t);
             self.cand = None;
