@@ -376,9 +376,10 @@ fn a_voice_in_the_first_second_of_queue_music_after_a_silent_hold_is_the_queue()
 }
 
 /// Seconds from a voice's start to the reopening, for 30 s of hold music at -30 dB, then the
-/// music at `duck_db` for half a second, then a voice over it that the classifier hears as
-/// speech over music at `voice_db`; `None` if still muted 3 s later.
-fn reopen_over_bed(duck_db: f32, voice_db: f32) -> Option<f64> {
+/// music at `duck_db` for half a second, then 3 s of a voice over it that the classifier hears as
+/// speech over music at `voice_db`; `None` if it stays muted. Also whether the music muted the
+/// voice again after the reopening.
+fn reopen_over_bed(duck_db: f32, voice_db: f32) -> (Option<f64>, bool) {
     let mut g = Guard::new(GuardConfig::default(), HOP);
     let mut voice = [0.01f32; N_CLASSES];
     voice[Class::SpeechOverMusic.index()] = 0.68;
@@ -391,6 +392,7 @@ fn reopen_over_bed(duck_db: f32, voice_db: f32) -> Option<f64> {
     ];
     let mut i = 0;
     let mut speech_at = f64::INFINITY;
+    let (mut reopened, mut muted_again) = (None, false);
     for (p, level_db, secs) in parts {
         if p.0 == voice {
             speech_at = i as f64 * HOP;
@@ -406,24 +408,30 @@ fn reopen_over_bed(duck_db: f32, voice_db: f32) -> Option<f64> {
             };
             i += 1;
             if let Some(tr) = g.step(&x, |_| {}) {
-                if !tr.muted && x.t > speech_at {
-                    return Some(tr.t - speech_at);
+                if x.t > speech_at {
+                    if !tr.muted && reopened.is_none() {
+                        reopened = Some(tr.t - speech_at);
+                    }
+                    muted_again |= tr.muted && reopened.is_some();
                 }
             }
         }
     }
-    None
+    (reopened, muted_again)
 }
 
 #[test]
 fn a_voice_over_music_that_did_not_make_room_for_it_reopens_at_once() {
-    // An agent talking over the music: the bed plays on at its level, the voice lifts it.
-    let live = reopen_over_bed(-30.0, -20.0).expect("the agent over the music reopens");
+    // An agent talking over the music: the bed plays on at its level, the voice lifts it. The
+    // music goes on under the agent, and must not mute them again.
+    let (live, muted_again) = reopen_over_bed(-30.0, -20.0);
+    let live = live.expect("the agent over the music reopens");
     assert!(live <= 0.4, "{live:.3} s");
+    assert!(!muted_again, "the music muted the agent again");
     // A recorded announcement: the producer ducked the music to make room for the voice.
-    assert_eq!(reopen_over_bed(-45.0, -24.0), None);
+    assert_eq!(reopen_over_bed(-45.0, -24.0).0, None);
     // The music itself heard as speech over music: nothing new lifts the level.
-    assert_eq!(reopen_over_bed(-30.0, -28.0), None);
+    assert_eq!(reopen_over_bed(-30.0, -28.0).0, None);
 }
 
 #[test]

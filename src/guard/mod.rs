@@ -22,6 +22,7 @@
 //!   did not make room for it: a voice that lifts the level 6 dB above the music's usual loudness,
 //!   when the music did not dip 10 dB under it in the second before, is a new source talking over
 //!   the hold (a live agent's line), where a recorded announcement's producer ducks the bed first.
+//!   The music that plays on under such an agent does not mute them again while they talk.
 //!   The guard keeps the bed's usual loudness for this from the far end's level, a few seconds of
 //!   memory.
 //!

@@ -286,6 +286,8 @@ pub struct Guard {
     bed_db: Option<f32>,
     /// The bed ducked in the second before the current run of far-end speech began.
     voice_ducked: bool,
+    /// The last reopening was for a voice over a bed that did not duck for it.
+    reopened_over_bed: bool,
 }
 
 impl Guard {
@@ -327,6 +329,7 @@ impl Guard {
             loudness: [f32::MIN; 64],
             bed_db: None,
             voice_ducked: true,
+            reopened_over_bed: false,
             cfg,
         }
     }
@@ -453,9 +456,16 @@ impl Guard {
                 self.last_mic = t;
             }
         }
+        // An agent who came back over the music talks over it for a while: any speech of theirs,
+        // not only clean speech, keeps the music from muting them again.
+        let last_voice = if self.reopened_over_bed && t - self.last_reopen < EPISODE_GAP_S {
+            self.last_far_speech
+        } else {
+            self.last_clean_speech
+        };
         let music_ready = self.hops_seen as usize >= self.music.len()
             && self.music_sum / self.music.len() as f32 >= self.cfg.music_share
-            && t - self.last_clean_speech >= CLEAR_OF_SPEECH_S;
+            && t - last_voice >= CLEAR_OF_SPEECH_S;
         let can_change = t - self.last_auto_change >= self.cfg.min_dwell_s;
 
         if matches!(self.auto, Auto::Live) {
@@ -645,7 +655,11 @@ impl Guard {
         } else {
             true
         };
-        decided && can_change
+        let reopen = decided && can_change;
+        if reopen {
+            self.reopened_over_bed = cand.bare_bed;
+        }
+        reopen
     }
 }
 
