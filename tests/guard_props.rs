@@ -278,44 +278,48 @@ fn manual_unmute_lasts_until_the_next_hold() {
     assert!(muted[v.len() - 1], "the next hold mutes again: {trs:?}");
 }
 
+/// A stretch of hand-made far-end hops: what the classifier says, whether the far end sounds, its
+/// level (dB) and its length (seconds).
+type Part = (Probs, bool, f32, f64);
+
+/// Plays `parts` into a fresh guard (the user silent); returns every transition and when the last
+/// part began (seconds).
+fn play(parts: &[Part]) -> (Vec<Transition>, f64) {
+    let mut g = Guard::new(GuardConfig::default(), HOP);
+    let (mut trs, mut i, mut last_at) = (Vec::new(), 0, 0.0);
+    for &(probs, far_active, level_db, secs) in parts {
+        last_at = i as f64 * HOP;
+        for _ in 0..(secs / HOP).round() as usize {
+            let x = Input {
+                t: (i + 1) as f64 * HOP,
+                probs,
+                far_active,
+                print: print_of(i),
+                mic_active: false,
+                level_db,
+            };
+            i += 1;
+            trs.extend(g.step(&x, |_| {}));
+        }
+    }
+    (trs, last_at)
+}
+
 /// The first reopening after `speech_at` seconds, for a hold of music, an optional gap of digital
 /// silence, then a voice the classifier calls 70 % speech and 28 % music (a narrowband line).
 fn reopen_after(gap_s: f64) -> (f64, f64) {
-    let mut g = Guard::new(GuardConfig::default(), HOP);
     let mut voice = [0.0f32; N_CLASSES];
     voice[Class::Speech.index()] = 0.70;
     voice[Class::Music.index()] = 0.28;
     voice[Class::Silence.index()] = 0.02;
-    let parts = [
-        (probs(Class::Speech), true, 3.0),
-        (probs(Class::Music), true, 30.0),
-        (probs(Class::Silence), false, gap_s),
-        (Probs(voice), true, 3.0),
-    ];
-    let mut i = 0;
-    let mut speech_at = 0.0;
-    for (p, active, secs) in parts {
-        if p.0 == voice {
-            speech_at = i as f64 * HOP;
-        }
-        for _ in 0..(secs / HOP).round() as usize {
-            let x = Input {
-                t: (i + 1) as f64 * HOP,
-                probs: p,
-                far_active: active,
-                print: print_of(i),
-                mic_active: false,
-                level_db: if active { LEVEL_DB } else { -90.0 },
-            };
-            i += 1;
-            if let Some(tr) = g.step(&x, |_| {}) {
-                if !tr.muted && x.t > speech_at && speech_at > 0.0 {
-                    return (speech_at, tr.t);
-                }
-            }
-        }
-    }
-    (speech_at, f64::INFINITY)
+    let (trs, speech_at) = play(&[
+        (probs(Class::Speech), true, LEVEL_DB, 3.0),
+        (probs(Class::Music), true, LEVEL_DB, 30.0),
+        (probs(Class::Silence), false, -90.0, gap_s),
+        (Probs(voice), true, LEVEL_DB, 3.0),
+    ]);
+    let reopened = trs.iter().find(|tr| !tr.muted && tr.t > speech_at);
+    (speech_at, reopened.map_or(f64::INFINITY, |tr| tr.t))
 }
 
 #[test]
@@ -380,43 +384,21 @@ fn a_voice_in_the_first_second_of_queue_music_after_a_silent_hold_is_the_queue()
 /// speech over music at `voice_db`; `None` if it stays muted. Also whether the music muted the
 /// voice again after the reopening.
 fn reopen_over_bed(duck_db: f32, voice_db: f32) -> (Option<f64>, bool) {
-    let mut g = Guard::new(GuardConfig::default(), HOP);
     let mut voice = [0.01f32; N_CLASSES];
     voice[Class::SpeechOverMusic.index()] = 0.68;
     voice[Class::Music.index()] = 0.29;
-    let parts = [
-        (probs(Class::Speech), -30.0, 3.0),
-        (probs(Class::Music), -30.0, 30.0),
-        (probs(Class::Music), duck_db, 0.5),
-        (Probs(voice), voice_db, 3.0),
-    ];
-    let mut i = 0;
-    let mut speech_at = f64::INFINITY;
-    let (mut reopened, mut muted_again) = (None, false);
-    for (p, level_db, secs) in parts {
-        if p.0 == voice {
-            speech_at = i as f64 * HOP;
-        }
-        for _ in 0..(secs / HOP).round() as usize {
-            let x = Input {
-                t: (i + 1) as f64 * HOP,
-                probs: p,
-                far_active: true,
-                print: print_of(i),
-                mic_active: false,
-                level_db,
-            };
-            i += 1;
-            if let Some(tr) = g.step(&x, |_| {}) {
-                if x.t > speech_at {
-                    if !tr.muted && reopened.is_none() {
-                        reopened = Some(tr.t - speech_at);
-                    }
-                    muted_again |= tr.muted && reopened.is_some();
-                }
-            }
-        }
-    }
+    let (trs, speech_at) = play(&[
+        (probs(Class::Speech), true, -30.0, 3.0),
+        (probs(Class::Music), true, -30.0, 30.0),
+        (probs(Class::Music), true, duck_db, 0.5),
+        (Probs(voice), true, voice_db, 3.0),
+    ]);
+    let mut after = trs.iter().filter(|tr| tr.t > speech_at);
+    let reopened = after
+        .by_ref()
+        .find(|tr| !tr.muted)
+        .map(|tr| tr.t - speech_at);
+    let muted_again = after.any(|tr| tr.muted);
     (reopened, muted_again)
 }
 

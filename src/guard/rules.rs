@@ -198,6 +198,8 @@ const CLEAR_OF_SPEECH_S: f64 = 0.4;
 const CONVERSING_S: f64 = 4.0;
 /// Hops in the short loudness average (about a quarter second: a syllable and its gap).
 const LOUD_HOPS: usize = 16;
+/// Hops of short loudness kept: the second before a voice, where a duck would show.
+const LOUD_HISTORY: usize = 64;
 /// How far (dB) the music must have dropped under its usual level just before a voice for the
 /// voice to count as a recorded one: producers duck the bed to make room for an announcement, a
 /// live agent's line does not.
@@ -280,8 +282,9 @@ pub struct Guard {
     heard_far: bool,
     /// Linear band power of the last [`LOUD_HOPS`] hops (ring, indexed by hop).
     power: [f32; LOUD_HOPS],
-    /// Short loudness (dB, mean power of [`LOUD_HOPS`] hops) of the last 64 hops (ring).
-    loudness: [f32; 64],
+    /// Short loudness (dB, mean power of [`LOUD_HOPS`] hops) of the last [`LOUD_HISTORY`] hops
+    /// (ring, indexed by hop).
+    loudness: [f32; LOUD_HISTORY],
     /// The music bed's usual short loudness on this hold (dB), when there is one.
     bed_db: Option<f32>,
     /// The bed ducked in the second before the current run of far-end speech began.
@@ -326,7 +329,7 @@ impl Guard {
             last_reopen: f64::NEG_INFINITY,
             heard_far: false,
             power: [0.0; LOUD_HOPS],
-            loudness: [f32::MIN; 64],
+            loudness: [f32::MIN; LOUD_HISTORY],
             bed_db: None,
             voice_ducked: true,
             reopened_over_bed: false,
@@ -418,7 +421,7 @@ impl Guard {
         // Summed afresh each hop: a running sum would drift over a day in the tray.
         let mean_power = self.power.iter().sum::<f32>() / LOUD_HOPS as f32;
         let loud = 10.0 * mean_power.max(1e-10).log10();
-        self.loudness[(self.hops_seen % 64) as usize] = loud;
+        self.loudness[(self.hops_seen % LOUD_HISTORY as u64) as usize] = loud;
         if !speechy && x.probs.get(Class::Music) >= 0.5 && self.hops_seen >= LOUD_HOPS as u64 {
             // About three seconds of memory: the level the music usually plays at.
             let b = self.bed_db.get_or_insert(loud);
@@ -567,7 +570,7 @@ impl Guard {
     /// duck before it (an announcement's producer makes room for the voice; a live agent's line
     /// does not), and the voice lifts the level clearly above the bed.
     fn over_bare_bed(&self) -> bool {
-        let now = self.loudness[(self.hops_seen % self.loudness.len() as u64) as usize];
+        let now = self.loudness[(self.hops_seen % LOUD_HISTORY as u64) as usize];
         !self.voice_ducked && self.bed_db.is_some_and(|bed| now - bed >= RISE_DB)
     }
 
