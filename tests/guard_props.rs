@@ -458,3 +458,29 @@ fn a_conversation_after_a_mistaken_music_mute_reopens() {
     assert_eq!(reopened.reason, Reason::AgentSpeech);
     assert!(reopened.t - again as f64 * HOP <= 0.4, "{reopened:?}");
 }
+
+#[test]
+fn a_hold_that_fell_silent_after_a_mistaken_reopening_does_not_start_its_greeting_again() {
+    // Hold music, a second of it heard as speech (reopens: past the greeting window), the line
+    // silent long enough for a silent hold, the music back, and six seconds later the agent.
+    let mut v = Vec::new();
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Music, 20.0, false);
+    stretch(&mut v, Class::Speech, 1.0, false);
+    stretch(&mut v, Class::Silence, 6.0, false);
+    stretch(&mut v, Class::Music, 6.0, false);
+    stretch(&mut v, Class::Silence, 0.5, false);
+    let agent_at = v.len() as f64 * HOP;
+    stretch(&mut v, Class::Speech, 3.0, false);
+    let (trs, evs, _) = run(&v, &[]);
+    assert!(
+        !evs.iter()
+            .any(|e| matches!(e, Event::EntryAnnouncement { .. })),
+        "{evs:?}"
+    );
+    let reopen = trs
+        .iter()
+        .find(|tr| !tr.muted && tr.t >= agent_at)
+        .expect("the agent reopens");
+    assert!(reopen.t - agent_at < 0.5, "{trs:?}");
+}

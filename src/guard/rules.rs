@@ -510,11 +510,17 @@ impl Guard {
                 let music_starts =
                     self.cand.is_none() && self.music_bits.count(64) >= MUSIC_START_HOPS;
                 if reason == Reason::SilentHold && (music_ready || music_starts) {
+                    // Unless this silence only interrupted a music hold that reopened by mistake
+                    // a moment ago: the same hold goes on, and its greeting is long past.
+                    let since = match self.episode {
+                        Some(e) if t - self.last_reopen < EPISODE_GAP_S => e,
+                        _ => t,
+                    };
                     self.auto = Auto::Hold {
-                        since: t,
+                        since,
                         reason: Reason::HoldMusic,
                     };
-                    self.episode = Some(t);
+                    self.episode = Some(since);
                     self.greeting_expected = true;
                     event(Event::HoldMusicStarted { t });
                 }
@@ -546,7 +552,12 @@ impl Guard {
                     (Reason::HoldMusic, Some(e)) if t - self.last_reopen < EPISODE_GAP_S => e,
                     _ => t,
                 };
-                self.episode = (r == Reason::HoldMusic).then_some(since);
+                self.episode = match r {
+                    Reason::HoldMusic => Some(since),
+                    // A silence soon after a reopening may still be the music hold's.
+                    _ if t - self.last_reopen < EPISODE_GAP_S => self.episode,
+                    _ => None,
+                };
                 self.greeting_expected =
                     r == Reason::HoldMusic || t - self.last_far_speech > NO_CONVERSATION_S;
                 self.auto = Auto::Hold { since, reason: r };
