@@ -460,6 +460,29 @@ fn a_conversation_after_a_mistaken_music_mute_reopens() {
 }
 
 #[test]
+fn half_a_second_of_music_in_the_middle_of_the_talk_does_not_mute() {
+    // The agent's voice heard as music for 0.7 s mid-sentence; then the same while the user
+    // answers and the far end is quiet. Neither is a hold.
+    let mut v = Vec::new();
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Music, 0.7, false);
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Silence, 1.0, true);
+    stretch(&mut v, Class::Music, 0.7, true);
+    stretch(&mut v, Class::Silence, 1.0, true);
+    stretch(&mut v, Class::Speech, 2.0, false);
+    let (trs, _, muted) = run(&v, &[]);
+    assert!(muted.iter().all(|m| !m), "{trs:?}");
+    // Real hold music after the same talk still mutes within two seconds.
+    let music_at = v.len() as f64 * HOP;
+    stretch(&mut v, Class::Music, 5.0, false);
+    let (trs, _, _) = run(&v, &[]);
+    let mute = trs.first().expect("the hold mutes");
+    assert_eq!(mute.reason, Reason::HoldMusic);
+    assert!(mute.t - music_at < 2.0, "{trs:?}");
+}
+
+#[test]
 fn a_hold_that_fell_silent_after_a_mistaken_reopening_does_not_start_its_greeting_again() {
     // Hold music, a second of it heard as speech (reopens: past the greeting window), the line
     // silent long enough for a silent hold, the music back, and six seconds later the agent.
