@@ -193,9 +193,12 @@ const MUSIC_START_HOPS: u32 = 8;
 /// the agent's next words taken for the queue's greeting). Holds start after a pause (0.6-1.5 s
 /// on the dev calls), so a real hold hardly waits for it.
 const CLEAR_OF_SPEECH_S: f64 = 0.4;
-/// Clean far-end speech, or the user answering it, this recent (seconds) means the call is in the
-/// middle of a conversation: music must then be confirmed over twice the usual time.
+/// Sustained far-end talk, or the user answering it, this recent (seconds) means the call is in
+/// the middle of a conversation: music must then be confirmed over twice the usual time.
 const MID_TALK_S: f64 = 1.0;
+/// Hops of clean far-end speech in the last 64 (about a second) that make sustained talk: 0.4 s
+/// of it. A few speech-like blips at the start of hold music are not talk.
+const TALK_HOPS: u32 = 24;
 /// Seconds without music after which speech answered by the user is a conversation, not a
 /// queue's greeting: queues resume their music within a second of an announcement.
 const CONVERSING_S: f64 = 4.0;
@@ -267,6 +270,8 @@ pub struct Guard {
     last_far_speech: f64,
     /// When clean far-end speech (no music under it) was last present.
     last_clean_speech: f64,
+    /// When the far end was last talking: [`TALK_HOPS`] of clean speech within a second.
+    last_talk: f64,
     /// When music was last clearly present.
     last_music: f64,
     last_mic: f64,
@@ -326,6 +331,7 @@ impl Guard {
             music_bits: Bits::default(),
             last_far_speech: f64::NEG_INFINITY,
             last_clean_speech: f64::NEG_INFINITY,
+            last_talk: f64::NEG_INFINITY,
             last_music: f64::NEG_INFINITY,
             last_mic: f64::NEG_INFINITY,
             store: PrintStore::new(memory),
@@ -459,6 +465,9 @@ impl Guard {
         if self.clean_bits.count(8) >= 4 {
             self.last_clean_speech = t;
         }
+        if self.clean_bits.count(64) >= TALK_HOPS {
+            self.last_talk = t;
+        }
         if self.music_bits.count(16) >= 8 {
             self.last_music = t;
         }
@@ -483,7 +492,7 @@ impl Guard {
         // noise under the user's answer) heard as music for half a second must not mute a live
         // call. A hold begins after a pause, so it pays this only when its music starts within a
         // second of the last words: on the dev calls, 0.4 s more leak in one call.
-        let mid_talk = t - self.last_clean_speech.max(self.last_mic) < MID_TALK_S;
+        let mid_talk = t - self.last_talk.max(self.last_mic) < MID_TALK_S;
         let music_ready = self.hops_seen as usize >= self.music.len()
             && self.music_sum / self.music.len() as f32 >= self.cfg.music_share
             && (!mid_talk
