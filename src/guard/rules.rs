@@ -247,12 +247,13 @@ pub struct Guard {
     manual: Option<Manual>,
     muted: bool,
     last_auto_change: f64,
+    /// Music measure of the last `2 * music_len` hops (ring): the confirmation window is its
+    /// newer half, the mid-conversation window all of it.
     music: Vec<f32>,
+    music_len: usize,
     music_pos: usize,
+    /// Sums of the ring's newer half and of all of it.
     music_sum: f32,
-    /// The same music measure over twice the confirmation time (ring and sum).
-    music_long: Vec<f32>,
-    music_long_pos: usize,
     music_long_sum: f32,
     /// Fast average of the plain-music probability (about 150 ms).
     music_fast: f32,
@@ -316,11 +317,10 @@ impl Guard {
             manual: None,
             muted: false,
             last_auto_change: f64::NEG_INFINITY,
-            music: vec![0.0; music_len],
+            music: vec![0.0; 2 * music_len],
+            music_len,
             music_pos: 0,
             music_sum: 0.0,
-            music_long: vec![0.0; 2 * music_len],
-            music_long_pos: 0,
             music_long_sum: 0.0,
             music_fast: 0.0,
             bed: 0.0,
@@ -424,12 +424,11 @@ impl Guard {
         self.music_bits
             .push(x.far_active && x.probs.get(Class::Music) >= 0.5);
         let music_now = x.probs.get(Class::Music) + 0.5 * x.probs.get(Class::SpeechOverMusic);
-        self.music_sum += music_now - self.music[self.music_pos];
+        let ring = self.music.len();
+        self.music_sum += music_now - self.music[(self.music_pos + ring - self.music_len) % ring];
+        self.music_long_sum += music_now - self.music[self.music_pos];
         self.music[self.music_pos] = music_now;
-        self.music_pos = (self.music_pos + 1) % self.music.len();
-        self.music_long_sum += music_now - self.music_long[self.music_long_pos];
-        self.music_long[self.music_long_pos] = music_now;
-        self.music_long_pos = (self.music_long_pos + 1) % self.music_long.len();
+        self.music_pos = (self.music_pos + 1) % ring;
         self.music_fast += 0.1 * (x.probs.get(Class::Music) - self.music_fast);
         if !speechy {
             self.bed = self.music_fast;
@@ -493,10 +492,9 @@ impl Guard {
         // call. A hold begins after a pause, so it pays this only when its music starts within a
         // second of the last words: on the dev calls, 0.4 s more leak in one call.
         let mid_talk = t - self.last_talk.max(self.last_mic) < MID_TALK_S;
-        let music_ready = self.hops_seen as usize >= self.music.len()
-            && self.music_sum / self.music.len() as f32 >= self.cfg.music_share
-            && (!mid_talk
-                || self.music_long_sum / self.music_long.len() as f32 >= self.cfg.music_share)
+        let music_ready = self.hops_seen as usize >= self.music_len
+            && self.music_sum / self.music_len as f32 >= self.cfg.music_share
+            && (!mid_talk || self.music_long_sum / self.music.len() as f32 >= self.cfg.music_share)
             && t - last_voice >= CLEAR_OF_SPEECH_S;
         let can_change = t - self.last_auto_change >= self.cfg.min_dwell_s;
 
