@@ -539,10 +539,7 @@ impl Guard {
                 if reason == Reason::SilentHold && (music_ready || music_starts) {
                     // Unless this silence only interrupted a music hold that reopened by mistake
                     // a moment ago: the same hold goes on, and its greeting is long past.
-                    let since = match self.episode {
-                        Some(e) if t - self.last_reopen < EPISODE_GAP_S => e,
-                        _ => t,
-                    };
+                    let since = self.continued_hold(t).unwrap_or(t);
                     self.auto = Auto::Hold {
                         since,
                         reason: Reason::HoldMusic,
@@ -575,15 +572,14 @@ impl Guard {
                 }
                 // Muting for music again soon after a reopening continues the same hold: its entry
                 // window does not start over.
-                let since = match (r, self.episode) {
-                    (Reason::HoldMusic, Some(e)) if t - self.last_reopen < EPISODE_GAP_S => e,
+                let since = match r {
+                    Reason::HoldMusic => self.continued_hold(t).unwrap_or(t),
                     _ => t,
                 };
                 self.episode = match r {
                     Reason::HoldMusic => Some(since),
                     // A silence soon after a reopening may still be the music hold's.
-                    _ if t - self.last_reopen < EPISODE_GAP_S => self.episode,
-                    _ => None,
+                    _ => self.continued_hold(t),
                 };
                 self.greeting_expected =
                     r == Reason::HoldMusic || t - self.last_far_speech > NO_CONVERSATION_S;
@@ -595,6 +591,13 @@ impl Guard {
             }
         }
         self.apply(t, reason)
+    }
+
+    /// Start of the music hold that a mute at `t` continues: one that reopened less than
+    /// [`EPISODE_GAP_S`] ago is the same hold, whatever came between.
+    fn continued_hold(&self, t: f64) -> Option<f64> {
+        self.episode
+            .filter(|_| t - self.last_reopen < EPISODE_GAP_S)
     }
 
     /// Whether the music dipped well under its usual level in the last second (or there is no
