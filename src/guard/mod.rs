@@ -6,7 +6,9 @@
 //!
 //! Automatic rules:
 //! - **Hold music** mutes once music has dominated the far end for [`GuardConfig::music_confirm_s`]
-//!   and no clean far-end speech came in the last 0.4 s.
+//!   and no clean far-end speech came in the last 0.4 s; for twice that time within a second of
+//!   sustained far-end talk or of the user answering, so half a second of a voice heard as music
+//!   mid-conversation does not mute.
 //! - **Silent hold** mutes after [`GuardConfig::silent_hold_delay_s`] with neither far-end speech nor
 //!   the user answering: a live conversation never has both sides quiet that long (thinking pauses are
 //!   under 4 s), and a user talking while the agent listens keeps the line live — but talk that
@@ -15,7 +17,8 @@
 //!   music has gone (speech after a silence has none under it) — unless it is a recorded
 //!   announcement: speech that starts within [`GuardConfig::entry_window_s`] of a music hold's
 //!   start (queues greet the caller with one; but not once the music has been gone 4 s and the
-//!   user has answered the far end since), or speech whose spectral fingerprint matches
+//!   user has answered the far end since, and a hold that reopened less than 15 s ago and mutes
+//!   again, for music or silence, keeps its start), or speech whose spectral fingerprint matches
 //!   something heard during this hold or in the quiet 30 s before it (the loop repeats). Speech
 //!   over a music bed stays muted until clean speech stands on its own, or
 //!   [`GuardConfig::over_music_wait_s`] passes without a match — unless it came over a bed that
