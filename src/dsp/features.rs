@@ -332,6 +332,9 @@ pub struct FeatureExtractor {
     /// Masked fine structure of the last `FS_LAG + 1` frames (ring).
     fine: Vec<Vec<f32>>,
     fine_pos: usize,
+    /// The two strongest lines of the last hop.
+    line_bins: (usize, usize),
+    /// The last hop's tone lines: the same line twice for a single tone.
     tone_bins: (usize, usize),
     lines_run: u8,
     tone_run: u8,
@@ -385,6 +388,7 @@ impl FeatureExtractor {
             quiet_run: 0,
             fine: vec![vec![0.0; BAND_HI - BAND_LO + 1]; FS_LAG + 1],
             fine_pos: 0,
+            line_bins: (0, 0),
             tone_bins: (0, 0),
             lines_run: 0,
             tone_run: 0,
@@ -600,20 +604,33 @@ impl FeatureExtractor {
         let (l1, l2) = (line(k1), line(k2));
         let share = if total > 0.0 { (l1 + l2) / total } else { 0.0 };
         let (a, b) = if k1 < k2 { (k1, k2) } else { (k2, k1) };
-        let steady = a.abs_diff(self.tone_bins.0) <= 1 && b.abs_diff(self.tone_bins.1) <= 1;
-        let run = |n: u8, on: bool| match (on, steady) {
+        let steady = |(a, b): (usize, usize), (pa, pb): (usize, usize)| {
+            a.abs_diff(pa) <= 1 && b.abs_diff(pb) <= 1
+        };
+        let run = |n: u8, on: bool, steady: bool| match (on, steady) {
             (false, _) => 0,
             (true, true) => n.saturating_add(1),
             (true, false) => 1,
         };
         let lines = active && share > 0.95;
+        // The second line only counts when it carries something: a single tone's "second line" is
+        // its leakage or the line's noise, and lands on another bin every hop, which must not
+        // break the tone (EU ringback over a noisy line).
+        let second = l2 >= 0.05 * total;
+        let tone_bins = if second { (a, b) } else { (k1, k1) };
         // Network tones sit at a handful of standard frequencies; a held vowel or a flute note
-        // concentrated in one or two harmonics elsewhere is not one. The second line only counts
-        // when it carries something (a single tone's "second line" is its leakage).
-        let standard = || is_tone_frequency(k1) && (l2 < 0.05 * total || is_tone_frequency(k2));
-        self.lines_run = run(self.lines_run, lines);
-        self.tone_run = run(self.tone_run, lines && standard());
-        self.tone_bins = (a, b);
+        // concentrated in one or two harmonics elsewhere is not one.
+        let standard = is_tone_frequency(k1) && (!second || is_tone_frequency(k2));
+        // `lines_run` keeps its plain two-peak test: it only chooses the hops the trainer leaves
+        // out, and the checked-in weights were fitted with it.
+        self.lines_run = run(self.lines_run, lines, steady((a, b), self.line_bins));
+        self.tone_run = run(
+            self.tone_run,
+            lines && standard,
+            steady(tone_bins, self.tone_bins),
+        );
+        self.line_bins = (a, b);
+        self.tone_bins = tone_bins;
     }
 
     /// Stores this frame's fine structure and correlates it with the one `FS_LAG` hops back.
@@ -739,6 +756,22 @@ mod tests {
                 assert!(longest_tone_run(&x) >= tones, "{row}+{col} Hz ×{dev}");
             }
         }
+    }
+
+    #[test]
+    fn a_ringback_tone_over_line_noise_stays_one_tone() {
+        // EU ringback as a line delivers it: 425 Hz over faint noise. The tone's weak "second line"
+        // then lands on a different noise bin every hop, which must not break the run.
+        let mut seed = 1u32;
+        let x: Vec<f32> = sines(&[425.0], 1.0)
+            .iter()
+            .map(|s| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                s + 0.002 * ((seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5)
+            })
+            .collect();
+        // Every hop once the first frame is full.
+        assert!(longest_tone_run(&x) >= 55, "{}", longest_tone_run(&x));
     }
 
     #[test]
