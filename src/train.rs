@@ -1,14 +1,15 @@
 //! Reproduces the classifier weights in `src/dsp/model.rs` from a labelled corpus.
 //!
 //! `holdguard train ../shared/corpus/dev > src/dsp/model.rs` runs every far track through the same
-//! feature extractor the engine uses, labels each hop from the segment list, and fits the small network
-//! of `dsp::classifier` by mini-batch gradient descent (Adam, light L2, square-root class balancing,
-//! Polyak-averaged weights). Deterministic: a fixed seed, so the same corpus gives the same file.
+//! feature extractor the engine uses, labels each hop from the segment list, and fits the small
+//! networks of `dsp::classifier` by mini-batch gradient descent (Adam, light L2, square-root class
+//! balancing, Polyak-averaged weights), one per seed of the ensemble. Deterministic: fixed seeds, so
+//! the same corpus gives the same file.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::dsp::classifier::{Model, HIDDEN, N_CLASSES, TONE_HOPS};
+use crate::dsp::classifier::{Model, ENSEMBLE, HIDDEN, N_CLASSES, TONE_HOPS};
 use crate::dsp::features::{
     FeatureExtractor, Features, ANALYSIS_RATE, FEATURE_NAMES, HOP_SECONDS, N_FEATURES,
 };
@@ -110,7 +111,78 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
         }
     });
 
-    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    // An ensemble of networks that differ only in their random start: one network's quirks (a
+    // voice heard as music for half a second in one training, not in another) average out, and
+    // the engine behaves the same on calls no network has seen.
+    let mut models = Vec::with_capacity(ENSEMBLE);
+    let mut loss = 0.0;
+    for seed in 0..ENSEMBLE as u64 {
+        let (m, l) = fit(&xs, &ys, (mean, scale), &class_w, seed);
+        loss += l / ENSEMBLE as f32;
+        models.push(m);
+    }
+
+    let mut s = String::new();
+    writeln!(
+        s,
+        "//! Classifier weights, written by `holdguard train {}` — do not edit by hand.",
+        dir.display()
+    )?;
+    writeln!(s, "//!")?;
+    writeln!(
+        s,
+        "//! {} hops from {} calls; final class-weighted log loss {loss:.4}.",
+        xs.len(),
+        calls.len()
+    )?;
+    writeln!(s, "//! Inputs, in order: {}.", FEATURE_NAMES.join(", "))?;
+    writeln!(
+        s,
+        "//! Classes, in order: silence, tone, music, speech, speech over music."
+    )?;
+    writeln!(s)?;
+    writeln!(s, "use super::classifier::Model;")?;
+    writeln!(s)?;
+    writeln!(
+        s,
+        "/// The checked-in classifier: {ENSEMBLE} networks whose outputs are averaged."
+    )?;
+    writeln!(s, "#[rustfmt::skip]")?;
+    writeln!(
+        s,
+        "#[allow(clippy::approx_constant)] // learned numbers that happen to look like pi/6"
+    )?;
+    writeln!(s, "pub const MODELS: [Model; {ENSEMBLE}] = [")?;
+    for model in &models {
+        writeln!(s, "    Model {{")?;
+        writeln!(s, "        mean: {},", fmt_row(&model.mean))?;
+        writeln!(s, "        scale: {},", fmt_row(&model.scale))?;
+        writeln!(s, "        w1: [")?;
+        for row in &model.w1 {
+            writeln!(s, "            {},", fmt_row(row))?;
+        }
+        writeln!(s, "        ],")?;
+        writeln!(s, "        w2: [")?;
+        for row in &model.w2 {
+            writeln!(s, "            {},", fmt_row(row))?;
+        }
+        writeln!(s, "        ],")?;
+        writeln!(s, "    }},")?;
+    }
+    writeln!(s, "];")?;
+    Ok(s)
+}
+
+/// Fits one network from `seed` on standardised data; returns it and its final weighted log loss.
+fn fit(
+    xs: &[[f32; N_FEATURES]],
+    ys: &[usize],
+    (mean, scale): ([f32; N_FEATURES], [f32; N_FEATURES]),
+    class_w: &[f32; N_CLASSES],
+    seed: u64,
+) -> (Model, f32) {
+    // Member 0 keeps the seed the single model always had.
+    let mut rng = 0x2545_f491_4f6c_dd1du64 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let mut next = move || {
         rng ^= rng << 13;
         rng ^= rng >> 7;
@@ -211,50 +283,7 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
         }
         loss /= wsum;
     }
-    let model = avg;
-
-    let mut s = String::new();
-    writeln!(
-        s,
-        "//! Classifier weights, written by `holdguard train {}` — do not edit by hand.",
-        dir.display()
-    )?;
-    writeln!(s, "//!")?;
-    writeln!(
-        s,
-        "//! {} hops from {} calls; final class-weighted log loss {loss:.4}.",
-        xs.len(),
-        calls.len()
-    )?;
-    writeln!(s, "//! Inputs, in order: {}.", FEATURE_NAMES.join(", "))?;
-    writeln!(
-        s,
-        "//! Classes, in order: silence, tone, music, speech, speech over music."
-    )?;
-    writeln!(s)?;
-    writeln!(s, "use super::classifier::Model;")?;
-    writeln!(s)?;
-    writeln!(s, "/// The checked-in classifier.")?;
-    writeln!(s, "#[rustfmt::skip]")?;
-    writeln!(
-        s,
-        "#[allow(clippy::approx_constant)] // learned numbers that happen to look like pi/6"
-    )?;
-    writeln!(s, "pub const MODEL: Model = Model {{")?;
-    writeln!(s, "    mean: {},", fmt_row(&model.mean))?;
-    writeln!(s, "    scale: {},", fmt_row(&model.scale))?;
-    writeln!(s, "    w1: [")?;
-    for row in &model.w1 {
-        writeln!(s, "        {},", fmt_row(row))?;
-    }
-    writeln!(s, "    ],")?;
-    writeln!(s, "    w2: [")?;
-    for row in &model.w2 {
-        writeln!(s, "        {},", fmt_row(row))?;
-    }
-    writeln!(s, "    ],")?;
-    writeln!(s, "}};")?;
-    Ok(s)
+    (avg, loss)
 }
 
 /// Adam optimiser state for one weight array.

@@ -1,10 +1,12 @@
 //! The far-end classifier: features in, class probabilities out.
 //!
-//! A tiny neural network over the [`Features`] vector — one hidden layer of [`HIDDEN`] tanh units, about
-//! 400 weights — learned from the dev corpus by `holdguard train` (which writes `model.rs`) and
-//! checked in as constants. It is small on purpose: a handful of level-free features and a smooth
-//! boundary generalise to voices, music and codecs the corpus does not have; the guard's timing
-//! rules do the rest.
+//! Tiny neural networks over the [`Features`] vector — [`ENSEMBLE`] of them, each one hidden layer of
+//! [`HIDDEN`] tanh units and about 400 weights — learned from the dev corpus by `holdguard train`
+//! (which writes `model.rs`) and checked in as constants; their probabilities are averaged. They
+//! are small on purpose: a handful of level-free features and a smooth boundary generalise to
+//! voices, music and codecs the corpus does not have; the guard's timing rules do the rest. There
+//! are four because one network's slips (half a second of a voice heard as music) depend on its
+//! random start, and the average of four starts slips less on calls none of them has seen.
 
 use crate::dsp::features::{Features, N_FEATURES};
 use crate::dsp::model;
@@ -84,8 +86,10 @@ impl Probs {
 /// dialled DTMF digit of 100 ms qualifies, the 40 ms minimum of the standard does not).
 pub const TONE_HOPS: usize = 4;
 
-/// Hidden units of the network.
+/// Hidden units of each network.
 pub const HIDDEN: usize = 16;
+/// Networks in the ensemble (see `holdguard train`).
+pub const ENSEMBLE: usize = 4;
 
 /// The network's weights.
 pub struct Model {
@@ -164,7 +168,14 @@ pub fn classify(f: &Features) -> Probs {
         p[Class::Tone.index()] = 1.0;
         return Probs(p);
     }
-    model::MODEL.probs(&f.vector())
+    let x = f.vector();
+    let mut p = [0.0; N_CLASSES];
+    for m in &model::MODELS {
+        for (a, b) in p.iter_mut().zip(m.probs(&x).0) {
+            *a += b / ENSEMBLE as f32;
+        }
+    }
+    Probs(p)
 }
 
 #[cfg(test)]
