@@ -416,6 +416,34 @@ fn a_voice_over_music_that_did_not_make_room_for_it_reopens_at_once() {
     assert_eq!(reopen_over_bed(-30.0, -28.0).0, None);
 }
 
+/// Seconds from the start of a voice the classifier hears as clean speech to the reopening, after
+/// 30 s of hold music at -30 dB whose last 0.6 s are `before` (a ducked bed, or the line silent).
+fn reopen_after_quiet(before: (Probs, bool, f32)) -> Option<f64> {
+    let (probs_before, active, level) = before;
+    let (trs, speech_at) = play(&[
+        (probs(Class::Speech), true, -30.0, 3.0),
+        (probs(Class::Music), true, -30.0, 30.0),
+        (probs_before, active, level, 0.6),
+        (probs(Class::Speech), true, -28.0, 3.0),
+    ]);
+    trs.iter()
+        .find(|tr| !tr.muted && tr.t > speech_at)
+        .map(|tr| tr.t - speech_at)
+}
+
+#[test]
+fn a_voice_that_comes_as_the_music_ducks_for_it_waits_for_the_fingerprint() {
+    // A recorded announcement's mix: the bed drops 20 dB and plays on under the voice, which is
+    // far enough above it to sound clean. It stays muted as long as speech over music would, so
+    // a repeat's print can match first (on unseen calls one reopened 0.3 s in, before its match).
+    let wait = GuardConfig::default().over_music_wait_s;
+    let duck = reopen_after_quiet((probs(Class::Music), true, -50.0)).expect("reopens at last");
+    assert!(duck >= wait, "{duck:.3} s");
+    // The music stopped and the line fell silent first: an agent, heard at once.
+    let stop = reopen_after_quiet((probs(Class::Silence), false, -90.0)).expect("reopens");
+    assert!(stop <= 0.3, "{stop:.3} s");
+}
+
 #[test]
 fn a_voice_heard_as_music_now_and_then_does_not_mute_a_live_call() {
     // An agent whose voice the classifier hears as music for most of two seconds: music-like

@@ -26,6 +26,10 @@
 //!   when the music did not dip 10 dB under it in the second before, is a new source talking over
 //!   the hold (a live agent's line), where a recorded announcement's producer ducks the bed first.
 //!   The music that plays on under such an agent does not mute them again while they talk.
+//!   Conversely a voice that comes as the bed ducks for it — the music 10 dB under its usual
+//!   loudness in the quarter second before the voice, playing on with no silence between — is how
+//!   a recorded announcement is mixed, however clean it sounds over the low bed: it waits
+//!   [`GuardConfig::over_music_wait_s`] for its print to match, as speech over music does.
 //!   The guard keeps the bed's usual loudness for this from the far end's level, a few seconds of
 //!   memory.
 //!

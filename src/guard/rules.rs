@@ -213,6 +213,11 @@ const DUCK_DB: f32 = 10.0;
 /// How far (dB) a voice must lift the level above the bed's usual loudness to count as a new
 /// source over it rather than the music itself heard as speech.
 const RISE_DB: f32 = 6.0;
+/// Hops (about 0.3 s) before a voice in which a stopped hold shows its silence: the dev calls'
+/// agents speak 0.1–0.6 s after the music stops, a ducked bed plays on under the announcement.
+const GAP_WINDOW: u32 = 20;
+/// Hops back from a confirmed voice to the short loudness that ends where the voice began.
+const DUCK_LEAD_HOPS: u64 = 12;
 
 /// Far-end speech heard while muted, waiting for a verdict.
 #[derive(Clone, Copy, Debug)]
@@ -223,6 +228,8 @@ struct Candidate {
     over_music: u32,
     /// The voice came over a bed that did not make room for it.
     bare_bed: bool,
+    /// The voice came the moment a ducked bed made room for it: a recorded announcement's mix.
+    into_duck: bool,
 }
 
 /// Short history of per-hop flags, as a bit ring.
@@ -268,6 +275,10 @@ pub struct Guard {
     clean_bits: Bits,
     /// Hops the classifier called clearly music.
     music_bits: Bits,
+    /// Hops the classifier called silence.
+    silence_bits: Bits,
+    /// Hops the classifier called music, however quiet (a ducked bed may sit under the floor).
+    bed_bits: Bits,
     last_far_speech: f64,
     /// When clean far-end speech (no music under it) was last present.
     last_clean_speech: f64,
@@ -302,6 +313,9 @@ pub struct Guard {
     bed_db: Option<f32>,
     /// The bed ducked in the second before the current run of far-end speech began.
     voice_ducked: bool,
+    /// The current run of far-end speech came as the bed ducked for it: the music played on under
+    /// its usual level up to the voice, with no silence between.
+    voice_into_duck: bool,
     /// The last reopening was for a voice over a bed that did not duck for it.
     reopened_over_bed: bool,
 }
@@ -329,6 +343,8 @@ impl Guard {
             speech_bits: Bits::default(),
             clean_bits: Bits::default(),
             music_bits: Bits::default(),
+            silence_bits: Bits::default(),
+            bed_bits: Bits::default(),
             last_far_speech: f64::NEG_INFINITY,
             last_clean_speech: f64::NEG_INFINITY,
             last_talk: f64::NEG_INFINITY,
@@ -348,6 +364,7 @@ impl Guard {
             loudness: [f32::MIN; LOUD_HISTORY],
             bed_db: None,
             voice_ducked: true,
+            voice_into_duck: false,
             reopened_over_bed: false,
             cfg,
         }
@@ -423,6 +440,8 @@ impl Guard {
             .push(speechy && x.probs.get(Class::Speech) > x.probs.get(Class::SpeechOverMusic));
         self.music_bits
             .push(x.far_active && x.probs.get(Class::Music) >= 0.5);
+        self.silence_bits.push(x.probs.get(Class::Silence) > 0.5);
+        self.bed_bits.push(x.probs.get(Class::Music) >= 0.5);
         let music_now = x.probs.get(Class::Music) + 0.5 * x.probs.get(Class::SpeechOverMusic);
         let ring = self.music.len();
         self.music_sum += music_now - self.music[(self.music_pos + ring - self.music_len) % ring];
@@ -457,6 +476,14 @@ impl Guard {
             // A voice begins: did the music make room for it? Judged once for the whole run, since
             // an announcement's bed stays ducked and what came before it soon leaves the window.
             self.voice_ducked = self.ducked_before();
+            // Into a duck, not after a stop: music held half of the last second, and the line did
+            // not fall silent before the voice (a hold that stops leaves a gap before the agent
+            // speaks). A pause of a second or less inside the voice keeps its first words' verdict.
+            let same_voice = t - self.last_far_speech <= HELD_GAP_S && self.voice_into_duck;
+            self.voice_into_duck = same_voice
+                || (self.ducked_just_before()
+                    && self.bed_bits.count(64) >= 32
+                    && self.silence_bits.count(GAP_WINDOW) <= 2);
         }
         if far_speech {
             self.last_far_speech = t;
@@ -607,6 +634,15 @@ impl Guard {
         self.bed_db.is_none_or(|bed| bed - quietest >= DUCK_DB)
     }
 
+    /// Whether the bed sat well under its usual level in the quarter second before the voice
+    /// (about 0.2–0.45 s before its run was confirmed): a duck that lasts up to the voice, not a
+    /// quiet moment of the music somewhere in the last second.
+    fn ducked_just_before(&self) -> bool {
+        let back = (self.hops_seen + LOUD_HISTORY as u64 - DUCK_LEAD_HOPS) % LOUD_HISTORY as u64;
+        self.bed_db
+            .is_some_and(|bed| bed - self.loudness[back as usize] >= DUCK_DB)
+    }
+
     /// Whether the current far-end speech came over the music as a new source: the bed did not
     /// duck before it (an announcement's producer makes room for the voice; a live agent's line
     /// does not), and the voice lifts the level clearly above the bed.
@@ -653,6 +689,7 @@ impl Guard {
                 hops: 0,
                 over_music: 0,
                 bare_bed,
+                into_duck: self.voice_into_duck,
             },
             _ => {
                 self.cand = None;
@@ -694,7 +731,12 @@ impl Guard {
         // it reopens once clean speech stands on its own — the music stopped or faded under a
         // live agent — or, failing a verdict, after the longest wait.
         let clean = self.clean_bits.count(window) >= need;
-        let decided = if over_music {
+        let decided = if cand.into_duck {
+            // A voice that comes as the music ducks for it is how a recorded announcement is
+            // mixed; a live agent's line does not duck the hold music. Clean as it sounds over the
+            // ducked bed, it gets the same time for its print to match as speech over music.
+            waited >= self.cfg.over_music_wait_s
+        } else if over_music {
             clean || cand.bare_bed || (waited >= self.cfg.over_music_wait_s && onset)
         } else {
             true
