@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::dsp::classifier::{Model, ENSEMBLE, HIDDEN, N_CLASSES, TONE_HOPS};
+use crate::dsp::classifier::{Ensemble, Net, ENSEMBLE, HIDDEN, N_CLASSES, TONE_HOPS};
 use crate::dsp::features::{
     FeatureExtractor, Features, ANALYSIS_RATE, FEATURE_NAMES, HOP_SECONDS, N_FEATURES,
 };
@@ -114,13 +114,17 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
     // An ensemble of networks that differ only in their random start: one network's quirks (a
     // voice heard as music for half a second in one training, not in another) average out, and
     // the engine behaves the same on calls no network has seen.
-    let mut models = Vec::with_capacity(ENSEMBLE);
+    let zs: Vec<[f32; N_FEATURES]> = xs
+        .iter()
+        .map(|x| std::array::from_fn(|i| (x[i] - mean[i]) / scale[i]))
+        .collect();
     let mut loss = 0.0;
-    for seed in 0..ENSEMBLE as u64 {
-        let (m, l) = fit(&xs, &ys, (mean, scale), &class_w, seed);
+    let nets: [Net; ENSEMBLE] = std::array::from_fn(|seed| {
+        let (net, l) = fit(&zs, &ys, &class_w, seed as u64);
         loss += l / ENSEMBLE as f32;
-        models.push(m);
-    }
+        net
+    });
+    let model = Ensemble { mean, scale, nets };
 
     let mut s = String::new();
     writeln!(
@@ -141,7 +145,7 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
         "//! Classes, in order: silence, tone, music, speech, speech over music."
     )?;
     writeln!(s)?;
-    writeln!(s, "use super::classifier::Model;")?;
+    writeln!(s, "use super::classifier::{{Ensemble, Net}};")?;
     writeln!(s)?;
     writeln!(
         s,
@@ -152,35 +156,37 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
         s,
         "#[allow(clippy::approx_constant)] // learned numbers that happen to look like pi/6"
     )?;
-    writeln!(s, "pub const MODELS: [Model; {ENSEMBLE}] = [")?;
-    for model in &models {
-        writeln!(s, "    Model {{")?;
-        writeln!(s, "        mean: {},", fmt_row(&model.mean))?;
-        writeln!(s, "        scale: {},", fmt_row(&model.scale))?;
-        writeln!(s, "        w1: [")?;
-        for row in &model.w1 {
-            writeln!(s, "            {},", fmt_row(row))?;
+    writeln!(s, "pub const MODEL: Ensemble = Ensemble {{")?;
+    writeln!(s, "    mean: {},", fmt_row(&model.mean))?;
+    writeln!(s, "    scale: {},", fmt_row(&model.scale))?;
+    writeln!(s, "    nets: [")?;
+    for net in &model.nets {
+        writeln!(s, "        Net {{")?;
+        writeln!(s, "            w1: [")?;
+        for row in &net.w1 {
+            writeln!(s, "                {},", fmt_row(row))?;
         }
-        writeln!(s, "        ],")?;
-        writeln!(s, "        w2: [")?;
-        for row in &model.w2 {
-            writeln!(s, "            {},", fmt_row(row))?;
+        writeln!(s, "            ],")?;
+        writeln!(s, "            w2: [")?;
+        for row in &net.w2 {
+            writeln!(s, "                {},", fmt_row(row))?;
         }
-        writeln!(s, "        ],")?;
-        writeln!(s, "    }},")?;
+        writeln!(s, "            ],")?;
+        writeln!(s, "        }},")?;
     }
-    writeln!(s, "];")?;
+    writeln!(s, "    ],")?;
+    writeln!(s, "}};")?;
     Ok(s)
 }
 
-/// Fits one network from `seed` on standardised data; returns it and its final weighted log loss.
+/// Fits one network from `seed` on standardised features; returns it and its final weighted log
+/// loss.
 fn fit(
-    xs: &[[f32; N_FEATURES]],
+    zs: &[[f32; N_FEATURES]],
     ys: &[usize],
-    (mean, scale): ([f32; N_FEATURES], [f32; N_FEATURES]),
     class_w: &[f32; N_CLASSES],
     seed: u64,
-) -> (Model, f32) {
+) -> (Net, f32) {
     // Member 0 keeps the seed the single model always had.
     let mut rng = 0x2545_f491_4f6c_dd1du64 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let mut next = move || {
@@ -189,9 +195,7 @@ fn fit(
         rng ^= rng << 17;
         rng
     };
-    let mut model = Model {
-        mean,
-        scale,
+    let mut model = Net {
         w1: [[0.0; N_FEATURES + 1]; HIDDEN],
         w2: [[0.0; HIDDEN + 1]; N_CLASSES],
     };
@@ -210,14 +214,12 @@ fn fit(
     }
     let mut opt1 = Adam::new(HIDDEN * (N_FEATURES + 1));
     let mut opt2 = Adam::new(N_CLASSES * (HIDDEN + 1));
-    let mut avg = Model {
-        mean: model.mean,
-        scale: model.scale,
+    let mut avg = Net {
         w1: model.w1,
         w2: model.w2,
     };
     const AVG_RATE: f32 = 1e-3;
-    let mut order: Vec<usize> = (0..xs.len()).collect();
+    let mut order: Vec<usize> = (0..zs.len()).collect();
     const BATCH: usize = 256;
     const EPOCHS: usize = 25;
     let mut loss = 0.0;
@@ -232,11 +234,9 @@ fn fit(
             let mut g2 = vec![0.0f32; N_CLASSES * (HIDDEN + 1)];
             let mut bw = 0.0;
             for &k in batch {
-                let (x, y) = (&xs[k], ys[k]);
+                let (z, y) = (&zs[k], ys[k]);
                 let cw = class_w[y];
-                let z: [f32; N_FEATURES] =
-                    std::array::from_fn(|i| (x[i] - model.mean[i]) / model.scale[i]);
-                let (h, o) = model.forward(x);
+                let (h, o) = model.forward(z);
                 let p = crate::dsp::classifier::softmax(o).0;
                 loss -= cw * p[y].max(1e-9).ln();
                 wsum += cw;

@@ -91,23 +91,17 @@ pub const HIDDEN: usize = 16;
 /// Networks in the ensemble (see `holdguard train`).
 pub const ENSEMBLE: usize = 4;
 
-/// The network's weights.
-pub struct Model {
-    pub mean: [f32; N_FEATURES],
-    pub scale: [f32; N_FEATURES],
+/// One network of the ensemble: a hidden layer over the standardised features, then the classes.
+pub struct Net {
     /// Hidden layer: a weight per standardised input, then the bias.
     pub w1: [[f32; N_FEATURES + 1]; HIDDEN],
     /// Output layer: a weight per hidden unit, then the bias.
     pub w2: [[f32; HIDDEN + 1]; N_CLASSES],
 }
 
-impl Model {
-    /// Hidden activations and output logits for raw (unscaled) features.
-    pub fn forward(&self, x: &[f32; N_FEATURES]) -> ([f32; HIDDEN], [f32; N_CLASSES]) {
-        let mut z = [0.0f32; N_FEATURES];
-        for i in 0..N_FEATURES {
-            z[i] = (x[i] - self.mean[i]) / self.scale[i];
-        }
+impl Net {
+    /// Hidden activations and output logits for standardised features.
+    pub fn forward(&self, z: &[f32; N_FEATURES]) -> ([f32; HIDDEN], [f32; N_CLASSES]) {
         let mut h = [0.0f32; HIDDEN];
         for (hj, w) in h.iter_mut().zip(&self.w1) {
             let mut acc = w[N_FEATURES];
@@ -126,10 +120,32 @@ impl Model {
         }
         (h, o)
     }
+}
 
-    /// Class probabilities for raw features.
+/// The learned classifier: one standardisation of the features (the training data's mean and
+/// spread, shared by every member), then networks that differ only in their random start.
+pub struct Ensemble {
+    pub mean: [f32; N_FEATURES],
+    pub scale: [f32; N_FEATURES],
+    pub nets: [Net; ENSEMBLE],
+}
+
+impl Ensemble {
+    /// Raw features scaled the way the networks were trained on.
+    pub fn standardise(&self, x: &[f32; N_FEATURES]) -> [f32; N_FEATURES] {
+        std::array::from_fn(|i| (x[i] - self.mean[i]) / self.scale[i])
+    }
+
+    /// Class probabilities for raw features: the members' probabilities averaged.
     pub fn probs(&self, x: &[f32; N_FEATURES]) -> Probs {
-        softmax(self.forward(x).1)
+        let z = self.standardise(x);
+        let mut p = [0.0; N_CLASSES];
+        for net in &self.nets {
+            for (a, b) in p.iter_mut().zip(softmax(net.forward(&z).1).0) {
+                *a += b / ENSEMBLE as f32;
+            }
+        }
+        Probs(p)
     }
 }
 
@@ -168,14 +184,7 @@ pub fn classify(f: &Features) -> Probs {
         p[Class::Tone.index()] = 1.0;
         return Probs(p);
     }
-    let x = f.vector();
-    let mut p = [0.0; N_CLASSES];
-    for m in &model::MODELS {
-        for (a, b) in p.iter_mut().zip(m.probs(&x).0) {
-            *a += b / ENSEMBLE as f32;
-        }
-    }
-    Probs(p)
+    model::MODEL.probs(&f.vector())
 }
 
 #[cfg(test)]
