@@ -338,6 +338,31 @@ fn a_voice_after_the_music_stopped_reopens_even_if_it_sounds_partly_like_music()
 }
 
 #[test]
+fn music_back_from_lost_packets_does_not_reopen_but_an_agent_after_a_short_gap_does() {
+    // A burst of lost packets leaves 0.1 s of digital silence in the music; the music after it,
+    // judged with the hole in its context, sounds like speech for a quarter second.
+    let after_loss = |speech_s: f64| {
+        let (trs, _) = play(&[
+            (probs(Class::Speech), true, LEVEL_DB, 3.0),
+            (probs(Class::Music), true, LEVEL_DB, 30.0),
+            (probs(Class::Silence), false, -100.0, 0.1),
+            (probs(Class::Speech), true, LEVEL_DB, speech_s),
+            (probs(Class::Music), true, LEVEL_DB, 3.0),
+        ]);
+        let at = 33.1;
+        trs.iter()
+            .find(|tr| !tr.muted && tr.t > at)
+            .map(|tr| tr.t - at)
+    };
+    assert_eq!(after_loss(0.3), None);
+    // The same gap, then a voice that goes on: an agent who spoke as the music stopped, heard
+    // within twice the usual run.
+    let need = GuardConfig::default().reopen_speech_s;
+    let agent = after_loss(3.0).expect("the agent reopens");
+    assert!(agent <= 2.0 * need + 0.1, "{agent:.3} s");
+}
+
+#[test]
 fn a_voice_in_the_first_second_of_queue_music_after_a_silent_hold_is_the_queue() {
     // Dialled, the line silent long enough for a silent hold, then the queue's music starts and
     // a recorded voice cuts in a quarter of a second later (past the silent hold's entry window).

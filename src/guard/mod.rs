@@ -32,6 +32,9 @@
 //!   [`GuardConfig::over_music_wait_s`] for its print to match, as speech over music does.
 //!   The guard keeps the bed's usual loudness for this from the far end's level, a few seconds of
 //!   memory.
+//!   A voice that comes out of a short hole in the music (0.2 s of silence or less, music before
+//!   it) may be the music itself back from a burst of lost packets, which the classifier hears as
+//!   speech until its context has refilled: it reopens only after twice the usual run of speech.
 //!
 //! Manual commands override the automatic decision:
 //! - `Mute`: muted until `Unmute`, `Toggle` or `Resume`.

@@ -218,6 +218,16 @@ const RISE_DB: f32 = 6.0;
 const GAP_WINDOW: u32 = 20;
 /// Hops back from a confirmed voice to the short loudness that ends where the voice began.
 const DUCK_LEAD_HOPS: u64 = 12;
+/// The longest silence (hops, about 0.2 s) in the middle of music that may be a burst of lost
+/// packets rather than the music stopping. Lossy lines drop 20 ms frames in bursts of up to
+/// 180 ms on the dev calls; the sound after such a burst is the same music, but its first
+/// quarter second, judged with the hole in its context, can sound like speech.
+const DROPOUT_HOPS: u32 = 12;
+/// Hops of clear music (of the 32 before a silence) that make the silence a hole in the music.
+const MUSIC_BEFORE_GAP_HOPS: u32 = 16;
+/// A voice confirmed this soon (seconds) after such a hole ends came out of it: far-end speech is
+/// confirmed 4–8 hops after its first speech hop.
+const DROPOUT_LEAD_S: f64 = 0.25;
 
 /// Far-end speech heard while muted, waiting for a verdict.
 #[derive(Clone, Copy, Debug)]
@@ -230,6 +240,9 @@ struct Candidate {
     bare_bed: bool,
     /// The voice came the moment a ducked bed made room for it: a recorded announcement's mix.
     into_duck: bool,
+    /// The voice came out of a short hole in the music: perhaps the music itself after lost
+    /// packets, heard as speech until its context has refilled.
+    after_dropout: bool,
 }
 
 /// Short history of per-hop flags, as a bit ring.
@@ -318,6 +331,13 @@ pub struct Guard {
     voice_into_duck: bool,
     /// The last reopening was for a voice over a bed that did not duck for it.
     reopened_over_bed: bool,
+    /// Silence hops in a row, and whether music played just before them.
+    silent_run: u32,
+    music_before_silence: bool,
+    /// When the last short hole in the music ended.
+    last_dropout_end: f64,
+    /// The current run of far-end speech came out of such a hole.
+    voice_after_dropout: bool,
 }
 
 impl Guard {
@@ -366,6 +386,10 @@ impl Guard {
             voice_ducked: true,
             voice_into_duck: false,
             reopened_over_bed: false,
+            silent_run: 0,
+            music_before_silence: false,
+            last_dropout_end: f64::NEG_INFINITY,
+            voice_after_dropout: false,
             cfg,
         }
     }
@@ -440,7 +464,19 @@ impl Guard {
             .push(speechy && x.probs.get(Class::Speech) > x.probs.get(Class::SpeechOverMusic));
         self.music_bits
             .push(x.far_active && x.probs.get(Class::Music) >= 0.5);
-        self.silence_bits.push(x.probs.get(Class::Silence) > 0.5);
+        let silent = x.probs.get(Class::Silence) > 0.5;
+        if silent {
+            if self.silent_run == 0 {
+                self.music_before_silence = self.music_bits.count(32) >= MUSIC_BEFORE_GAP_HOPS;
+            }
+            self.silent_run = self.silent_run.saturating_add(1);
+        } else {
+            if self.silent_run > 0 && self.silent_run <= DROPOUT_HOPS && self.music_before_silence {
+                self.last_dropout_end = t;
+            }
+            self.silent_run = 0;
+        }
+        self.silence_bits.push(silent);
         self.bed_bits.push(x.probs.get(Class::Music) >= 0.5);
         let music_now = x.probs.get(Class::Music) + 0.5 * x.probs.get(Class::SpeechOverMusic);
         let ring = self.music.len();
@@ -484,6 +520,7 @@ impl Guard {
                 || (self.ducked_just_before()
                     && self.bed_bits.count(64) >= 32
                     && self.silence_bits.count(GAP_WINDOW) <= 2);
+            self.voice_after_dropout = t - self.last_dropout_end <= DROPOUT_LEAD_S;
         }
         if far_speech {
             self.last_far_speech = t;
@@ -690,6 +727,7 @@ impl Guard {
                 over_music: 0,
                 bare_bed,
                 into_duck: self.voice_into_duck,
+                after_dropout: self.voice_after_dropout,
             },
             _ => {
                 self.cand = None;
@@ -738,6 +776,11 @@ impl Guard {
             waited >= self.cfg.over_music_wait_s
         } else if over_music {
             clean || cand.bare_bed || (waited >= self.cfg.over_music_wait_s && onset)
+        } else if cand.after_dropout {
+            // Music back from lost packets sounded like speech for up to 0.3 s on the dev calls
+            // (once 0.8 s, to weights that had not heard that music); a voice that goes on for
+            // twice the usual run is an agent who spoke right after the music stopped.
+            waited >= self.cfg.reopen_speech_s && voiced
         } else {
             true
         };
