@@ -87,6 +87,48 @@ fn bad_inputs_get_one_line_and_exit_2() {
     assert_bad(&dir, "a directory");
 }
 
+/// A 32-bit float mono WAV of `samples` at `rate`.
+fn float_wav(rate: u32, samples: &[f32]) -> Vec<u8> {
+    let data = samples.len() as u32 * 4;
+    let mut v = Vec::new();
+    v.extend(b"RIFF");
+    v.extend((36 + data).to_le_bytes());
+    v.extend(b"WAVEfmt ");
+    v.extend(16u32.to_le_bytes());
+    v.extend(3u16.to_le_bytes());
+    v.extend(1u16.to_le_bytes());
+    v.extend(rate.to_le_bytes());
+    v.extend((rate * 4).to_le_bytes());
+    v.extend(4u16.to_le_bytes());
+    v.extend(32u16.to_le_bytes());
+    v.extend(b"data");
+    v.extend(data.to_le_bytes());
+    for s in samples {
+        v.extend(s.to_le_bytes());
+    }
+    v
+}
+
+#[test]
+fn samples_that_are_not_numbers_are_heard_as_silence() {
+    // A corrupt float recording: a tone with stretches of NaN and infinities, far end and mic.
+    for rate in [8_000u32, 16_000, 48_000] {
+        let samples: Vec<f32> = (0..rate * 3)
+            .map(|i| match (i / (rate / 4)) % 4 {
+                1 => f32::NAN,
+                3 if i % 2 == 0 => f32::INFINITY,
+                _ => 0.3 * (i as f32 * 0.3).sin(),
+            })
+            .collect();
+        let path = tmp(&format!("nan-{rate}.wav"));
+        std::fs::write(&path, float_wav(rate, &samples)).unwrap();
+        let p = path.to_str().unwrap();
+        let (code, stdout, stderr) = holdguard(&["analyze", p, "--mic", p, "--json"]);
+        assert_eq!(code, 0, "rate {rate}: {stderr}");
+        assert!(stdout.contains("\"muted\""), "rate {rate}: {stdout}");
+    }
+}
+
 #[test]
 fn a_bad_microphone_file_is_named() {
     let far = fixture("silent_hold_agent.far.flac");

@@ -56,7 +56,10 @@ impl VoiceActivity {
         while !rest.is_empty() {
             let take = (self.hop_len - self.count).min(rest.len());
             let (now, later) = rest.split_at(take);
-            self.acc += now.iter().map(|&s| s * s).sum::<f32>() as f64;
+            self.acc += now
+                .iter()
+                .map(|&s| crate::dsp::resample::finite(s).powi(2))
+                .sum::<f32>() as f64;
             self.count += take;
             rest = later;
             if self.count == self.hop_len {

@@ -3,7 +3,9 @@
 //! The input is cut into fixed chunks before it reaches rubato, so the output does not depend on how
 //! the caller happened to split the stream (one sample at a time from a test, 4096 from a file,
 //! whatever a sound card delivers). The resampler's start-up delay is trimmed so that analysis time
-//! zero is input time zero at every rate.
+//! zero is input time zero at every rate. Samples that are not numbers (NaN or infinite, from a
+//! corrupt float file or a misbehaving driver) enter as silence: one of them would otherwise turn
+//! a whole FFT block into NaN, and rubato refuses such a block.
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Indexing, Resampler, WindowFunction};
@@ -55,13 +57,14 @@ impl StreamResampler {
     /// Feeds input samples and appends every finished output sample to `out`.
     pub fn process(&mut self, input: &[f32], out: &mut Vec<f32>) {
         if self.inner.is_none() {
-            out.extend_from_slice(input);
+            out.extend(input.iter().copied().map(finite));
             return;
         }
         let mut rest = input;
         while !rest.is_empty() {
             let take = (self.chunk - self.pending.len()).min(rest.len());
-            self.pending.extend_from_slice(&rest[..take]);
+            self.pending
+                .extend(rest[..take].iter().copied().map(finite));
             rest = &rest[take..];
             if self.pending.len() == self.chunk {
                 self.run_chunk(None, out);
@@ -106,6 +109,16 @@ impl StreamResampler {
     }
 }
 
+/// The sample, or silence in place of NaN and infinities.
+#[inline]
+pub(crate) fn finite(s: f32) -> f32 {
+    if s.is_finite() {
+        s
+    } else {
+        0.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +127,22 @@ mod tests {
         (0..(rate as f32 * secs) as usize)
             .map(|i| (i as f32 * hz * std::f32::consts::TAU / rate as f32).sin())
             .collect()
+    }
+
+    #[test]
+    fn samples_that_are_not_numbers_enter_as_silence() {
+        for rate in [8_000, 16_000, 48_000] {
+            let mut x = sine(rate, 440.0, 0.5);
+            x[100] = f32::NAN;
+            x[2000] = f32::INFINITY;
+            x[3000] = f32::NEG_INFINITY;
+            let mut r = StreamResampler::new(rate, 8_000);
+            let mut out = Vec::new();
+            r.process(&x, &mut out);
+            r.flush(&mut out);
+            assert!(out.len() > 3000, "rate {rate}");
+            assert!(out.iter().all(|s| s.is_finite()), "rate {rate}");
+        }
     }
 
     #[test]
