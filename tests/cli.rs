@@ -25,9 +25,10 @@ fn tmp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// A 16-bit mono WAV header for `frames` frames at `rate`, followed by that many zero frames.
-fn wav(rate: u32, frames: u32, format: u16) -> Vec<u8> {
-    let data = frames * 2;
+/// A mono WAV header: `format` 1 (integer PCM) or 3 (float), `bits` per sample, `data` bytes to
+/// follow.
+fn wav_header(rate: u32, format: u16, bits: u16, data: u32) -> Vec<u8> {
+    let bytes = bits / 8;
     let mut v = Vec::new();
     v.extend(b"RIFF");
     v.extend((36 + data).to_le_bytes());
@@ -36,12 +37,27 @@ fn wav(rate: u32, frames: u32, format: u16) -> Vec<u8> {
     v.extend(format.to_le_bytes());
     v.extend(1u16.to_le_bytes());
     v.extend(rate.to_le_bytes());
-    v.extend((rate * 2).to_le_bytes());
-    v.extend(2u16.to_le_bytes());
-    v.extend(16u16.to_le_bytes());
+    v.extend((rate * bytes as u32).to_le_bytes());
+    v.extend(bytes.to_le_bytes());
+    v.extend(bits.to_le_bytes());
     v.extend(b"data");
     v.extend(data.to_le_bytes());
-    v.extend(std::iter::repeat_n(0u8, data as usize));
+    v
+}
+
+/// A 16-bit mono WAV header for `frames` frames at `rate`, followed by that many zero frames.
+fn wav(rate: u32, frames: u32, format: u16) -> Vec<u8> {
+    let mut v = wav_header(rate, format, 16, frames * 2);
+    v.extend(std::iter::repeat_n(0u8, frames as usize * 2));
+    v
+}
+
+/// A 32-bit float mono WAV of `samples` at `rate`.
+fn float_wav(rate: u32, samples: &[f32]) -> Vec<u8> {
+    let mut v = wav_header(rate, 3, 32, samples.len() as u32 * 4);
+    for s in samples {
+        v.extend(s.to_le_bytes());
+    }
     v
 }
 
@@ -85,28 +101,6 @@ fn bad_inputs_get_one_line_and_exit_2() {
     let dir = tmp("a-folder.wav");
     std::fs::create_dir_all(&dir).unwrap();
     assert_bad(&dir, "a directory");
-}
-
-/// A 32-bit float mono WAV of `samples` at `rate`.
-fn float_wav(rate: u32, samples: &[f32]) -> Vec<u8> {
-    let data = samples.len() as u32 * 4;
-    let mut v = Vec::new();
-    v.extend(b"RIFF");
-    v.extend((36 + data).to_le_bytes());
-    v.extend(b"WAVEfmt ");
-    v.extend(16u32.to_le_bytes());
-    v.extend(3u16.to_le_bytes());
-    v.extend(1u16.to_le_bytes());
-    v.extend(rate.to_le_bytes());
-    v.extend((rate * 4).to_le_bytes());
-    v.extend(4u16.to_le_bytes());
-    v.extend(32u16.to_le_bytes());
-    v.extend(b"data");
-    v.extend(data.to_le_bytes());
-    for s in samples {
-        v.extend(s.to_le_bytes());
-    }
-    v
 }
 
 #[test]
