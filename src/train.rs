@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::dsp::classifier::{Ensemble, Net, ENSEMBLE, HIDDEN, N_CLASSES, TONE_HOPS};
+use crate::dsp::classifier::{standardise, Ensemble, Net, ENSEMBLE, HIDDEN, N_CLASSES, TONE_HOPS};
 use crate::dsp::features::{
     FeatureExtractor, Features, ANALYSIS_RATE, FEATURE_NAMES, HOP_SECONDS, N_FEATURES,
 };
@@ -114,10 +114,7 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
     // An ensemble of networks that differ only in their random start: one network's quirks (a
     // voice heard as music for half a second in one training, not in another) average out, and
     // the engine behaves the same on calls no network has seen.
-    let zs: Vec<[f32; N_FEATURES]> = xs
-        .iter()
-        .map(|x| std::array::from_fn(|i| (x[i] - mean[i]) / scale[i]))
-        .collect();
+    let zs: Vec<[f32; N_FEATURES]> = xs.iter().map(|x| standardise(x, &mean, &scale)).collect();
     let mut loss = 0.0;
     let nets: [Net; ENSEMBLE] = std::array::from_fn(|seed| {
         let (net, l) = fit(&zs, &ys, &class_w, seed as u64);

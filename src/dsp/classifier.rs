@@ -130,15 +130,20 @@ pub struct Ensemble {
     pub nets: [Net; ENSEMBLE],
 }
 
-impl Ensemble {
-    /// Raw features scaled the way the networks were trained on.
-    pub fn standardise(&self, x: &[f32; N_FEATURES]) -> [f32; N_FEATURES] {
-        std::array::from_fn(|i| (x[i] - self.mean[i]) / self.scale[i])
-    }
+/// Raw features scaled by the training data's `mean` and spread, as the networks see them (the
+/// trainer scales its data with the same function).
+pub fn standardise(
+    x: &[f32; N_FEATURES],
+    mean: &[f32; N_FEATURES],
+    scale: &[f32; N_FEATURES],
+) -> [f32; N_FEATURES] {
+    std::array::from_fn(|i| (x[i] - mean[i]) / scale[i])
+}
 
+impl Ensemble {
     /// Class probabilities for raw features: the members' probabilities averaged.
     pub fn probs(&self, x: &[f32; N_FEATURES]) -> Probs {
-        let z = self.standardise(x);
+        let z = standardise(x, &self.mean, &self.scale);
         let mut p = [0.0; N_CLASSES];
         for net in &self.nets {
             for (a, b) in p.iter_mut().zip(softmax(net.forward(&z).1).0) {
