@@ -2,7 +2,8 @@
 //! with the gate opening and closing, run under a counting global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use holdguard::audio::pipe::{pipe, Shared};
@@ -10,11 +11,24 @@ use holdguard::audio::pipe::{pipe, Shared};
 struct Counting;
 
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-static COUNTING: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// Counting is on for this thread only: the test harness's own threads allocate when they
+    /// please (CI once saw 4 such allocations), and they are not the real-time path.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn counting() -> bool {
+    COUNTING.try_with(Cell::get).unwrap_or(false)
+}
+
+fn set_counting(on: bool) {
+    COUNTING.with(|c| c.set(on));
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if counting() {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
         }
         unsafe { System.alloc(layout) }
@@ -23,7 +37,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if counting() {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
         }
         unsafe { System.realloc(ptr, layout, new_size) }
@@ -44,7 +58,7 @@ fn the_callback_path_does_not_allocate() {
         capture.push(&block);
         playback.fill(&mut out);
     }
-    COUNTING.store(true, Ordering::SeqCst);
+    set_counting(true);
     for i in 0..20_000u64 {
         // Half the time as on PipeWire, with the graph's cycle times.
         let cycle = (i % 2 == 1).then_some(1 + i * 10_000_000);
@@ -60,7 +74,7 @@ fn the_callback_path_does_not_allocate() {
             None => playback.fill(&mut out),
         }
     }
-    COUNTING.store(false, Ordering::SeqCst);
+    set_counting(false);
     assert_eq!(
         ALLOCS.load(Ordering::SeqCst),
         0,
@@ -68,9 +82,9 @@ fn the_callback_path_does_not_allocate() {
     );
 
     // The counter does see allocations: the assertion above is not vacuous.
-    COUNTING.store(true, Ordering::SeqCst);
+    set_counting(true);
     let boxed = std::hint::black_box(Box::new([0u8; 64]));
-    COUNTING.store(false, Ordering::SeqCst);
+    set_counting(false);
     drop(boxed);
     assert!(ALLOCS.load(Ordering::SeqCst) > 0);
 }
