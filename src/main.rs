@@ -144,6 +144,9 @@ enum Cmd {
         /// Instead of training, write every hop's features as CSV to this file.
         #[arg(long)]
         dump: Option<PathBuf>,
+        /// Another draw of the networks' random starts (0 gives the checked-in weights).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
     },
 }
 
@@ -374,13 +377,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Train {
             dir,
             dump: Some(csv),
+            ..
         } => {
             let mut w = std::io::BufWriter::new(std::fs::File::create(&csv)?);
             holdguard::train::dump(&dir, &mut w)?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Train { dir, dump: None } => {
-            print!("{}", holdguard::train::train(&dir)?);
+        Cmd::Train {
+            dir,
+            dump: None,
+            seed,
+        } => {
+            print!("{}", holdguard::train::train(&dir, seed)?);
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -4,7 +4,9 @@
 //! feature extractor the engine uses, labels each hop from the segment list, and fits the small
 //! networks of `dsp::classifier` by mini-batch gradient descent (Adam, light L2, square-root class
 //! balancing, Polyak-averaged weights), one per seed of the ensemble. Deterministic: fixed seeds, so
-//! the same corpus gives the same file.
+//! the same corpus gives the same file. `--seed N` trains another draw of the same ensemble (0, the
+//! default, is the checked-in one): held-out scores swing with the draw, so `scripts/crossval.sh`
+//! averages over several before a change is called better or worse.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -59,8 +61,9 @@ pub fn dump(dir: &Path, out: &mut impl std::io::Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fits the model on every call in `dir` and returns the Rust source of `model.rs`.
-pub fn train(dir: &Path) -> anyhow::Result<String> {
+/// Fits the model on every call in `dir` and returns the Rust source of `model.rs`. `draw` picks the
+/// networks' random starts and batch order; draw 0 gives the checked-in weights.
+pub fn train(dir: &Path, draw: u64) -> anyhow::Result<String> {
     let calls = load_dir(dir)?;
     let mut xs: Vec<[f32; N_FEATURES]> = Vec::new();
     let mut ys: Vec<usize> = Vec::new();
@@ -117,16 +120,21 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
     let zs: Vec<[f32; N_FEATURES]> = xs.iter().map(|x| standardise(x, &mean, &scale)).collect();
     let mut loss = 0.0;
     let nets: [Net; ENSEMBLE] = std::array::from_fn(|seed| {
-        let (net, l) = fit(&zs, &ys, &class_w, seed as u64);
+        let (net, l) = fit(&zs, &ys, &class_w, seed as u64, draw);
         loss += l / ENSEMBLE as f32;
         net
     });
     let model = Ensemble { mean, scale, nets };
 
     let mut s = String::new();
+    let seed_arg = if draw == 0 {
+        String::new()
+    } else {
+        format!(" --seed {draw}")
+    };
     writeln!(
         s,
-        "//! Classifier weights, written by `holdguard train {}` — do not edit by hand.",
+        "//! Classifier weights, written by `holdguard train {}{seed_arg}` — do not edit by hand.",
         dir.display()
     )?;
     writeln!(s, "//!")?;
@@ -176,16 +184,19 @@ pub fn train(dir: &Path) -> anyhow::Result<String> {
     Ok(s)
 }
 
-/// Fits one network from `seed` on standardised features; returns it and its final weighted log
-/// loss.
+/// Fits ensemble member `seed` of draw `draw` on standardised features; returns it and its final
+/// weighted log loss.
 fn fit(
     zs: &[[f32; N_FEATURES]],
     ys: &[usize],
     class_w: &[f32; N_CLASSES],
     seed: u64,
+    draw: u64,
 ) -> (Net, f32) {
-    // Member 0 keeps the seed the single model always had.
-    let mut rng = 0x2545_f491_4f6c_dd1du64 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    // Member 0 of draw 0 keeps the seed the single model always had.
+    let mut rng = 0x2545_f491_4f6c_dd1du64
+        ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ draw.wrapping_mul(0x1234_5678_9abc_def1);
     let mut next = move || {
         rng ^= rng << 13;
         rng ^= rng >> 7;
@@ -315,4 +326,36 @@ impl Adam {
 fn fmt_row(v: &[f32]) -> String {
     let items: Vec<String> = v.iter().map(|x| format!("{x:.4}")).collect();
     format!("[{}]", items.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small labelled set of standardised features, two classes apart.
+    fn toy() -> (Vec<[f32; N_FEATURES]>, Vec<usize>) {
+        let (mut zs, mut ys) = (Vec::new(), Vec::new());
+        for i in 0..400 {
+            let y = if i % 2 == 0 { 2 } else { 3 };
+            let sign = if y == 2 { 1.0 } else { -1.0 };
+            zs.push(std::array::from_fn(|k| {
+                sign + 0.3 * (((i * 31 + k * 17) % 13) as f32 / 13.0 - 0.5)
+            }));
+            ys.push(y);
+        }
+        (zs, ys)
+    }
+
+    #[test]
+    fn a_draw_is_reproducible_and_draws_differ() {
+        let (zs, ys) = toy();
+        let w = [1.0; N_CLASSES];
+        let (a, _) = fit(&zs, &ys, &w, 1, 0);
+        let (b, _) = fit(&zs, &ys, &w, 1, 0);
+        let (c, _) = fit(&zs, &ys, &w, 1, 7);
+        assert_eq!(a.w1, b.w1);
+        assert_eq!(a.w2, b.w2);
+        assert_ne!(a.w1, c.w1);
+        assert_ne!(a.w2, c.w2);
+    }
 }
