@@ -560,3 +560,40 @@ fn a_hold_that_fell_silent_after_a_mistaken_reopening_does_not_start_its_greetin
         .expect("the agent reopens");
     assert!(reopen.t - agent_at < 0.5, "{trs:?}");
 }
+
+#[test]
+fn an_agent_after_the_music_stopped_keeps_that_verdict_through_a_music_like_syllable() {
+    // The music stops, the line falls silent for 0.3 s, and an agent speaks, 12 dB under the
+    // music's level. A syllable 0.2 s in sounds like music, so the voice seems to begin again once
+    // the gap has left the look-back window, with a quiet stretch just before it, as when a bed
+    // ducks for an announcement. On an unseen call that second look took the agent for a recording
+    // and kept the microphone muted through their first turn. The first words' verdict (the line
+    // fell silent: not a duck) must stand.
+    let mut music_like = [0.0f32; N_CLASSES];
+    music_like[Class::Music.index()] = 0.7;
+    music_like[Class::Speech.index()] = 0.3;
+    let (trs, _) = play(&[
+        (probs(Class::Speech), true, -30.0, 3.0),
+        (probs(Class::Music), true, -30.0, 30.0),
+        (probs(Class::Silence), false, -100.0, 0.3),
+    ]);
+    assert!(trs.last().is_some_and(|tr| tr.muted), "{trs:?}");
+    let voice_at = 33.3;
+    let (trs, _) = play(&[
+        (probs(Class::Speech), true, -30.0, 3.0),
+        (probs(Class::Music), true, -30.0, 30.0),
+        (probs(Class::Silence), false, -100.0, 0.3),
+        (probs(Class::Speech), true, -42.0, 0.12),
+        (Probs(music_like), true, -42.0, 0.2),
+        (probs(Class::Speech), true, -42.0, 2.0),
+    ]);
+    let reopened = trs
+        .iter()
+        .find(|tr| !tr.muted && tr.t > voice_at)
+        .map(|tr| tr.t - voice_at)
+        .expect("the agent reopens");
+    assert!(
+        reopened < GuardConfig::default().over_music_wait_s,
+        "{reopened:.3} s"
+    );
+}

@@ -30,6 +30,9 @@
 //!   loudness in the quarter second before the voice, playing on with no silence between — is how
 //!   a recorded announcement is mixed, however clean it sounds over the low bed: it waits
 //!   [`GuardConfig::over_music_wait_s`] for its print to match, as speech over music does.
+//!   Whether a voice came into a duck is judged at its first words and kept through pauses of up
+//!   to a second, either way: a syllable heard as music must not make an agent who spoke after a
+//!   silence look like a recording once the silence has left the look-back.
 //!   The guard keeps the bed's usual loudness for this from the far end's level, a few seconds of
 //!   memory.
 //!   A voice that comes out of a short hole in the music (0.2 s of silence or less, music before

@@ -514,12 +514,14 @@ impl Guard {
             self.voice_ducked = self.ducked_before();
             // Into a duck, not after a stop: music held half of the last second, and the line did
             // not fall silent before the voice (a hold that stops leaves a gap before the agent
-            // speaks). A pause of a second or less inside the voice keeps its first words' verdict.
-            let same_voice = t - self.last_far_speech <= HELD_GAP_S && self.voice_into_duck;
-            self.voice_into_duck = same_voice
-                || (self.ducked_just_before()
+            // speaks). A pause of a second or less inside the voice keeps its first words'
+            // verdict, either way: once the silence before an agent has left the window, a
+            // syllable heard as music would otherwise make them look like a ducked recording.
+            if t - self.last_far_speech > HELD_GAP_S {
+                self.voice_into_duck = self.ducked_just_before()
                     && self.bed_bits.count(64) >= 32
-                    && self.silence_bits.count(GAP_WINDOW) <= 2);
+                    && self.silence_bits.count(GAP_WINDOW) <= 2;
+            }
             self.voice_after_dropout = t - self.last_dropout_end <= DROPOUT_LEAD_S;
         }
         if far_speech {
