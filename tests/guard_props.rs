@@ -572,21 +572,20 @@ fn an_agent_after_the_music_stopped_keeps_that_verdict_through_a_music_like_syll
     let mut music_like = [0.0f32; N_CLASSES];
     music_like[Class::Music.index()] = 0.7;
     music_like[Class::Speech.index()] = 0.3;
-    let (trs, _) = play(&[
+    let before: [Part; 3] = [
         (probs(Class::Speech), true, -30.0, 3.0),
         (probs(Class::Music), true, -30.0, 30.0),
         (probs(Class::Silence), false, -100.0, 0.3),
-    ]);
-    assert!(trs.last().is_some_and(|tr| tr.muted), "{trs:?}");
-    let voice_at = 33.3;
-    let (trs, _) = play(&[
-        (probs(Class::Speech), true, -30.0, 3.0),
-        (probs(Class::Music), true, -30.0, 30.0),
-        (probs(Class::Silence), false, -100.0, 0.3),
+    ];
+    let voice_at: f64 = before.iter().map(|p| p.3).sum();
+    let voice: [Part; 3] = [
         (probs(Class::Speech), true, -42.0, 0.12),
         (Probs(music_like), true, -42.0, 0.2),
         (probs(Class::Speech), true, -42.0, 2.0),
-    ]);
+    ];
+    let (trs, _) = play(&[&before[..], &voice[..]].concat());
+    let last_before = trs.iter().rev().find(|tr| tr.t <= voice_at);
+    assert!(last_before.is_some_and(|tr| tr.muted), "{trs:?}");
     let reopened = trs
         .iter()
         .find(|tr| !tr.muted && tr.t > voice_at)
