@@ -8,7 +8,7 @@
 # (`holdguard train --seed S`), the release build rebuilt with those weights, and the fold's calls
 # evaluated (`holdguard eval`), so every call is scored once by a model that never saw it. Prints
 # each fold's aggregate line and one line over all calls per draw; with several draws, also their
-# mean and range. The held-out scores swing with the draw of the networks' random starts (false
+# mean and the worst of them. The held-out scores swing with the draw of the networks' random starts (false
 # reopenings 9-18 over draws 0-2), so compare changes over several draws, not one. The checked-in
 # weights are put back (and rebuilt) at the end, also on failure or Ctrl-C. Takes about 5 minutes
 # per draw on 2 cores.
@@ -73,19 +73,19 @@ def held_out(folder):
     return m
 def count(x):
     return f"{x:.0f}" if x == int(x) else f"{x:.1f}"
-def line(m, f=lambda k: m[k]):
+def line(f):
     return (f"coverage (mean of calls) {f('coverage'):.3f}, exposure {f('hold_exposure_s'):.1f} s, "
             f"false reopenings {count(f('false_unmutes'))}, hold misses {count(f('hold_misses'))}, "
             f"reopen median/p95/max {f('reopen_median'):.2f}/{f('reopen_p95'):.2f}/{f('reopen_max'):.2f} s, "
             f"unmute misses {count(f('unmute_misses'))}, live false mute {f('live_false_mute_s'):.1f} s, "
             f"user speech lost {f('user_speech_lost_s'):.2f} s, leaked private speech {f('leaked_private_speech_s'):.1f} s")
-draws = {}
+ms = []
 for d in sorted(glob.glob(sys.argv[1] + "/draw*")):
-    draws[d.rsplit("draw", 1)[1]] = m = held_out(d)
-    print(f"held out, draw {d.rsplit('draw', 1)[1]}, {m['calls']} calls: {line(m)}")
-if len(draws) > 1:
-    ms = list(draws.values())
-    print(f"held out, mean of {len(ms)} draws: {line(ms[0], lambda k: statistics.mean(m[k] for m in ms))}")
+    m = held_out(d)
+    ms.append(m)
+    print(f"held out, draw {d.rsplit('draw', 1)[1]}, {m['calls']} calls: {line(lambda k: m[k])}")
+if len(ms) > 1:
+    print(f"held out, mean of {len(ms)} draws: {line(lambda k: statistics.mean(m[k] for m in ms))}")
     print(f"held out, worst of {len(ms)} draws: "
-          f"{line(ms[0], lambda k: (min if k == 'coverage' else max)(m[k] for m in ms))}")
+          f"{line(lambda k: (min if k == 'coverage' else max)(m[k] for m in ms))}")
 PY
