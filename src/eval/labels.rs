@@ -10,6 +10,9 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 pub struct CallLabels {
     pub name: String,
+    /// The corpus set the call belongs to (`dev`, `train`, …), when the labels say.
+    #[serde(default)]
+    pub set: Option<String>,
     pub far: String,
     #[serde(default)]
     pub mic: Option<String>,
@@ -19,6 +22,58 @@ pub struct CallLabels {
     pub user_speech: Vec<[f64; 2]>,
     #[serde(default)]
     pub segments: Vec<Segment>,
+    /// How each hold was made (generator labels; absent in other corpora).
+    #[serde(default)]
+    pub holds: Vec<HoldInfo>,
+    /// Who speaks on the far end (generator labels).
+    #[serde(default)]
+    pub voices: Option<Voices>,
+    /// The hard cases this call was built around.
+    #[serde(default)]
+    pub hard_cases: Vec<String>,
+}
+
+/// One hold as the generator made it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HoldInfo {
+    pub start: f64,
+    #[serde(default)]
+    pub agent_onset: Option<f64>,
+    /// How the agent came back: `abrupt` (the music stopped), `fade` or `over` (the agent spoke
+    /// over fading or full music).
+    #[serde(default)]
+    pub agent_return: Option<String>,
+    /// A voice mixed into the music bed.
+    #[serde(default)]
+    pub vocals: Option<Vocals>,
+}
+
+/// A voice layer in the hold music.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Vocals {
+    pub voice: Voice,
+}
+
+/// The far end's speakers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Voices {
+    pub announcer: Voice,
+    pub agent: Voice,
+}
+
+/// One speaker: `talent` names the person (one talent may record several languages).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Voice {
+    pub id: String,
+    #[serde(default)]
+    pub talent: Option<String>,
+}
+
+impl Voice {
+    /// The person behind the voice: the talent when the labels name one.
+    pub fn person(&self) -> &str {
+        self.talent.as_deref().unwrap_or(&self.id)
+    }
 }
 
 /// Spans the guard must keep muted, open, or may do as it likes.
@@ -40,6 +95,12 @@ pub struct Segment {
     pub track: Option<String>,
     #[serde(default)]
     pub over_music: Option<bool>,
+    /// The music track of a `hold_music` segment.
+    #[serde(default)]
+    pub music: Option<String>,
+    /// Set on a `hold_music` segment with a voice layer.
+    #[serde(default)]
+    pub vocals: Option<String>,
 }
 
 /// Errors reading a corpus folder.
@@ -119,6 +180,52 @@ pub enum Truth {
 }
 
 impl CallLabels {
+    /// How the agent came back at the live span starting at `onset`, if the labels say.
+    pub fn return_kind(&self, onset: f64) -> Option<&str> {
+        self.holds
+            .iter()
+            .find(|h| h.agent_onset.is_some_and(|a| (a - onset).abs() < 1e-3))
+            .and_then(|h| h.agent_return.as_deref())
+    }
+
+    /// The recordings heard in a far-end segment: `music:ID` for a hold's music, `voice:PERSON`
+    /// for a speaker (the announcer for menus and announcements, the agent, a voice layer in the
+    /// music). Empty for tones, silence and pauses, and for labels without source information.
+    pub fn segment_sources(&self, s: &Segment) -> Vec<String> {
+        let voice = |v: &Voice| format!("voice:{}", v.person());
+        let mut out = Vec::new();
+        match s.kind.as_str() {
+            "hold_music" => {
+                if let Some(m) = &s.music {
+                    out.push(format!("music:{m}"));
+                }
+                if s.vocals.is_some() {
+                    let hold = self
+                        .holds
+                        .iter()
+                        .rev()
+                        .find(|h| h.start <= s.start + 1e-3)
+                        .and_then(|h| h.vocals.as_ref());
+                    if let Some(v) = hold {
+                        out.push(voice(&v.voice));
+                    }
+                }
+            }
+            "hold_announcement" | "ivr_menu" => {
+                if let Some(v) = &self.voices {
+                    out.push(voice(&v.announcer));
+                }
+            }
+            "live_agent" => {
+                if let Some(v) = &self.voices {
+                    out.push(voice(&v.agent));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
     /// The reference class at time `t`; `active` tells whether the frame carries sound, so that the
     /// off periods of a ringback cadence count as silence.
     pub fn truth_at(&self, t: f64, active: bool) -> Truth {

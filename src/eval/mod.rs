@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analyze::analyze;
 use crate::guard::GuardConfig;
-use labels::load_dir;
+use labels::{load_dir, CallLabels};
 use score::{score_one, Raw, Summary};
 
 /// The result of one evaluation run.
@@ -20,6 +20,8 @@ use score::{score_one, Raw, Summary};
 pub struct Report {
     pub aggregate: Summary,
     pub scenarios: std::collections::BTreeMap<String, Summary>,
+    /// The calls of each hard case pooled (a call may count for several).
+    pub hard_cases: std::collections::BTreeMap<String, Summary>,
     pub missing_results: Vec<String>,
     pub miss_after_s: f64,
     /// Muted intervals per call (not printed in the table; written with `--out`).
@@ -33,27 +35,49 @@ pub struct Report {
 /// Runs the engine on every call of `dir`.
 pub fn evaluate(dir: &Path, cfg: &GuardConfig, miss_after: f64) -> anyhow::Result<Report> {
     let calls = load_dir(dir)?;
-    let mut total = Raw::default();
-    let mut scenarios = std::collections::BTreeMap::new();
-    let mut muted_all = Vec::new();
+    let mut results = Vec::new();
     let mut audio_seconds = 0.0;
-    for c in &calls {
+    for c in calls {
         let a = analyze(&c.far_path, c.mic_path.as_deref(), cfg)?;
         audio_seconds += a.duration;
-        let muted = a.muted();
-        let raw = score_one(&c.labels, &muted, miss_after);
-        total.add(&raw);
-        scenarios.insert(c.labels.name.clone(), Summary::of(&raw));
-        muted_all.push((c.labels.name.clone(), muted));
+        results.push((c.labels, a.muted()));
     }
-    Ok(Report {
-        aggregate: Summary::of(&total),
-        scenarios,
-        missing_results: Vec::new(),
-        miss_after_s: miss_after,
-        muted: muted_all,
-        audio_seconds,
-    })
+    Ok(Report::build(results, miss_after, audio_seconds))
+}
+
+impl Report {
+    /// Scores each call's muted intervals against its labels, and pools them.
+    pub fn build(
+        results: Vec<(CallLabels, Vec<[f64; 2]>)>,
+        miss_after: f64,
+        audio_seconds: f64,
+    ) -> Self {
+        let mut total = Raw::default();
+        let mut scenarios = std::collections::BTreeMap::new();
+        let mut cases: std::collections::BTreeMap<String, Raw> = Default::default();
+        let mut muted_all = Vec::new();
+        for (labels, muted) in results {
+            let raw = score_one(&labels, &muted, miss_after);
+            total.add(&raw);
+            for case in &labels.hard_cases {
+                cases.entry(case.clone()).or_default().add(&raw);
+            }
+            scenarios.insert(labels.name.clone(), Summary::of(&raw));
+            muted_all.push((labels.name, muted));
+        }
+        Report {
+            aggregate: Summary::of(&total),
+            scenarios,
+            hard_cases: cases
+                .iter()
+                .map(|(k, r)| (k.clone(), Summary::of(r)))
+                .collect(),
+            missing_results: Vec::new(),
+            miss_after_s: miss_after,
+            muted: muted_all,
+            audio_seconds,
+        }
+    }
 }
 
 fn fmt(v: Option<f64>, w: usize, p: usize) -> String {
@@ -120,7 +144,39 @@ impl Report {
             &self.aggregate,
         );
         s.push('\n');
+        if !self.hard_cases.is_empty() {
+            s += &format!("\nby hard case (calls pooled)\n{rule}\n");
+            for (n, d) in &self.hard_cases {
+                s += &row(n, d);
+                s.push('\n');
+            }
+            s += &rule;
+            s.push('\n');
+        }
+        s += &self.latency_line();
+        s.push('\n');
         s
+    }
+
+    /// Reopen latency split by how the agent came back, as one line.
+    pub fn latency_line(&self) -> String {
+        let part = |name: &str, l: &score::Latency| match (l.median, l.p95, l.max) {
+            (Some(m), Some(p), Some(x)) => {
+                format!(
+                    "{name} ({}): median {m:.2} s, p95 {p:.2} s, max {x:.2} s",
+                    l.n
+                )
+            }
+            _ => format!("{name}: none"),
+        };
+        format!(
+            "reopen latency: {}; {}",
+            part("abrupt returns", &self.aggregate.unmute_latency_abrupt_s),
+            part(
+                "agent over fading or full music",
+                &self.aggregate.unmute_latency_over_music_s
+            )
+        )
     }
 
     /// Writes `NAME.muted.json` for every call, for `score.py`.
@@ -149,6 +205,10 @@ pub struct Gate {
     pub hold_misses_max: Option<u32>,
     pub false_unmutes_max: Option<u32>,
     pub unmute_latency_p95_s_max: Option<f64>,
+    /// Reopen p95 over abrupt returns (the music stops, then the agent speaks).
+    pub unmute_latency_abrupt_p95_s_max: Option<f64>,
+    /// Reopen p95 where the agent speaks over fading or full music.
+    pub unmute_latency_over_music_p95_s_max: Option<f64>,
     pub unmute_misses_max: Option<u32>,
     pub live_false_mute_s_max: Option<f64>,
     pub user_speech_lost_s_max: Option<f64>,
@@ -169,7 +229,7 @@ impl Gate {
         let count = |v: u32| Some(v as f64);
         let limit = |v: Option<u32>| v.map(f64::from);
         // (metric, value, lower bound, upper bound); a missing value fails a lower bound only.
-        let checks: [Check; 10] = [
+        let checks: [Check; 12] = [
             (
                 "hold_coverage",
                 a.hold_coverage,
@@ -199,6 +259,18 @@ impl Gate {
                 a.unmute_latency_s.p95,
                 None,
                 self.unmute_latency_p95_s_max,
+            ),
+            (
+                "unmute_latency_abrupt_s.p95",
+                a.unmute_latency_abrupt_s.p95,
+                None,
+                self.unmute_latency_abrupt_p95_s_max,
+            ),
+            (
+                "unmute_latency_over_music_s.p95",
+                a.unmute_latency_over_music_s.p95,
+                None,
+                self.unmute_latency_over_music_p95_s_max,
             ),
             (
                 "unmute_misses",
@@ -277,5 +349,25 @@ mod tests {
         assert!(f.iter().any(|l| l.starts_with("false_unmutes = 3")));
         assert!(f.iter().any(|l| l.starts_with("eval seconds = 12")));
         assert!(gate.failures(&a, 1.0).len() == 2);
+    }
+
+    #[test]
+    fn gate_holds_abrupt_and_over_music_returns_to_their_own_lines() {
+        let raw = Raw {
+            unm_lat_abrupt: vec![0.2, 0.6],
+            unm_lat_over: vec![1.0, 1.5],
+            ..Default::default()
+        };
+        let a = Summary::of(&raw);
+        let gate: Gate = toml::from_str(
+            "unmute_latency_abrupt_p95_s_max = 0.5\nunmute_latency_over_music_p95_s_max = 2.0",
+        )
+        .unwrap();
+        let f = gate.failures(&a, 1.0);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].starts_with("unmute_latency_abrupt_s.p95 = 0.58 is above 0.5"),
+            "{f:?}"
+        );
     }
 }

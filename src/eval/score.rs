@@ -93,6 +93,10 @@ pub struct Raw {
     pub hold_misses: u32,
     pub false_unmutes: u32,
     pub unm_lat: Vec<f64>,
+    /// The same latencies split by how the agent came back (when the labels say): the music
+    /// stopped first, or the agent spoke over full or fading music.
+    pub unm_lat_abrupt: Vec<f64>,
+    pub unm_lat_over: Vec<f64>,
     pub unmute_misses: u32,
     pub live_false_mute_s: f64,
     pub user_speech_lost_s: f64,
@@ -111,6 +115,8 @@ impl Raw {
         self.hold_misses += o.hold_misses;
         self.false_unmutes += o.false_unmutes;
         self.unm_lat.extend(&o.unm_lat);
+        self.unm_lat_abrupt.extend(&o.unm_lat_abrupt);
+        self.unm_lat_over.extend(&o.unm_lat_over);
         self.unmute_misses += o.unmute_misses;
         self.live_false_mute_s += o.live_false_mute_s;
         self.user_speech_lost_s += o.user_speech_lost_s;
@@ -164,6 +170,11 @@ pub fn score_one(lab: &CallLabels, muted: &[[f64; 2]], miss_after: f64) -> Raw {
             b.min(a + miss_after)
         } else {
             r.unm_lat.push(lat);
+            match lab.return_kind(a) {
+                Some("abrupt") => r.unm_lat_abrupt.push(lat),
+                Some("fade" | "over") => r.unm_lat_over.push(lat),
+                _ => {}
+            }
             reopen
         };
         r.live_false_mute_s += length(&clip(&muted, excl_end, b));
@@ -191,6 +202,10 @@ pub struct Summary {
     pub hold_misses: u32,
     pub false_unmutes: u32,
     pub unmute_latency_s: Latency,
+    /// Reopen latency where the music stopped before the agent spoke.
+    pub unmute_latency_abrupt_s: Latency,
+    /// Reopen latency where the agent spoke over full or fading music.
+    pub unmute_latency_over_music_s: Latency,
     pub unmute_misses: u32,
     pub live_false_mute_s: f64,
     pub user_speech_lost_s: f64,
@@ -207,6 +222,12 @@ impl Summary {
     /// Summarises raw sums, rounded to milliseconds like the scorer.
     pub fn of(r: &Raw) -> Self {
         let o3 = |v: Option<f64>| v.map(r3);
+        let latency = |v: &[f64]| Latency {
+            median: o3(pct(v, 50.0)),
+            p95: o3(pct(v, 95.0)),
+            max: o3(v.iter().cloned().reduce(f64::max)),
+            n: v.len(),
+        };
         Summary {
             hold_coverage: (r.hold_s > 0.0).then(|| r3(r.hold_muted_s / r.hold_s)),
             hold_exposure_s: r3(r.hold_exposure_s),
@@ -218,12 +239,9 @@ impl Summary {
             },
             hold_misses: r.hold_misses,
             false_unmutes: r.false_unmutes,
-            unmute_latency_s: Latency {
-                median: o3(pct(&r.unm_lat, 50.0)),
-                p95: o3(pct(&r.unm_lat, 95.0)),
-                max: o3(r.unm_lat.iter().cloned().reduce(f64::max)),
-                n: r.unm_lat.len(),
-            },
+            unmute_latency_s: latency(&r.unm_lat),
+            unmute_latency_abrupt_s: latency(&r.unm_lat_abrupt),
+            unmute_latency_over_music_s: latency(&r.unm_lat_over),
             unmute_misses: r.unmute_misses,
             live_false_mute_s: r3(r.live_false_mute_s),
             user_speech_lost_s: r3(r.user_speech_lost_s),
