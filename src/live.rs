@@ -428,7 +428,8 @@ impl Sink for LiveSink<'_> {
         self.ctl.update(|s| {
             s.reason = Some(tr.reason.key().to_string());
             s.since = now;
-            if !tr.muted && tr.reason == crate::guard::Reason::AgentSpeech {
+            // Both mean someone live is back on the line: the user wants to hear about it.
+            if !tr.muted && tr.reason.is_live_return() {
                 s.agent_back += 1;
             }
         });

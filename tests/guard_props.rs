@@ -485,31 +485,18 @@ fn a_voice_heard_as_music_now_and_then_does_not_mute_a_live_call() {
 }
 
 #[test]
-fn a_conversation_after_a_mistaken_music_mute_reopens() {
-    // A second of the agent's voice heard as music mutes a live call; the agent goes on, the
-    // user answers, and there is no more music: that is a conversation, not a queue's greeting.
+fn a_far_end_that_answers_the_user_is_not_muted_for_sounding_like_music() {
+    // The agent talks, the user answers, and the agent's reply is heard as music for a second:
+    // that is the far end answering back, not hold music starting.
     let mut v = Vec::new();
     stretch(&mut v, Class::Speech, 3.0, false);
     stretch(&mut v, Class::Silence, 1.0, true);
-    let music = v.len();
     stretch(&mut v, Class::Music, 1.0, false);
     stretch(&mut v, Class::Speech, 2.0, false);
     stretch(&mut v, Class::Silence, 2.5, true);
-    let again = v.len();
     stretch(&mut v, Class::Speech, 3.0, false);
     let (trs, evs, muted) = run(&v, &[]);
-    assert!(
-        muted[music..again].iter().any(|m| *m),
-        "the mistake mutes: {trs:?}"
-    );
-    assert!(
-        matches!(evs.first(), Some(Event::EntryAnnouncement { .. })),
-        "the agent's first words are taken for a greeting: {evs:?}"
-    );
-    assert!(!muted[v.len() - 1], "{trs:?} {evs:?}");
-    let reopened = trs.last().expect("a reopening");
-    assert_eq!(reopened.reason, Reason::AgentSpeech);
-    assert!(reopened.t - again as f64 * HOP <= 0.4, "{reopened:?}");
+    assert!(muted.iter().all(|m| !m), "{trs:?} {evs:?}");
 }
 
 #[test]
@@ -595,4 +582,127 @@ fn an_agent_after_the_music_stopped_keeps_that_verdict_through_a_music_like_syll
         reopened < GuardConfig::default().over_music_wait_s,
         "{reopened:.3} s"
     );
+}
+
+/// The far end says something the classifier hears as `far`, falls quiet while the user answers
+/// for `user_s`, and after `gap_s` of quiet answers back for `back_s`; returns the hop where the
+/// answer back begins. A voice pauses: an answer heard as music comes in phrases of 1.2 s with
+/// 0.15 s between them.
+fn exchange(v: &mut Vec<Obs>, far: Class, user_s: f64, gap_s: f64, back_s: f64) -> usize {
+    stretch(v, Class::Silence, 0.4, false);
+    stretch(v, Class::Silence, user_s, true);
+    stretch(v, Class::Silence, gap_s, false);
+    let back = v.len();
+    talk(v, far, back_s);
+    back
+}
+
+/// `secs` of the far end talking, heard as `far`.
+fn talk(v: &mut Vec<Obs>, far: Class, secs: f64) {
+    if far != Class::Music {
+        stretch(v, far, secs, false);
+        return;
+    }
+    let mut left = secs;
+    while left > 0.0 {
+        stretch(v, Class::Music, left.min(1.2), false);
+        left -= 1.2;
+        if left > 0.0 {
+            stretch(v, Class::Silence, 0.15, false);
+            left -= 0.15;
+        }
+    }
+}
+
+fn sounding_class() -> impl Strategy<Value = Class> {
+    prop_oneof![
+        Just(Class::Music),
+        Just(Class::Speech),
+        Just(Class::SpeechOverMusic)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// Whatever came before and whatever the classifier makes of the far end's voice, two turns
+    /// of the user answered back by the far end open the microphone within a second of the
+    /// second answer, and nothing mutes it while that answer goes on.
+    #[test]
+    fn a_conversation_opens_whatever_the_classifier_says(
+        prefix in script(),
+        far in sounding_class(),
+        user_s in 0.8f64..4.0,
+        gap_s in 0.0f64..1.2,
+        back_s in 1.5f64..8.0,
+    ) {
+        let mut v = prefix;
+        talk(&mut v, far, 2.0);
+        exchange(&mut v, far, user_s, gap_s, 2.5);
+        let back = exchange(&mut v, far, user_s, gap_s, back_s);
+        let (trs, _, muted) = run(&v, &[]);
+        let open_by = back + (1.0 / HOP) as usize;
+        prop_assert!(
+            muted[open_by..].iter().all(|m| !m),
+            "class {:?}, user {:.2} s, gap {:.2} s: {:?}", far, user_s, gap_s,
+            trs.iter().filter(|t| t.t > (back as f64 - 300.0) * HOP).collect::<Vec<_>>()
+        );
+    }
+
+    /// In a music hold, speech blips that the music takes back make each next reopening need a
+    /// longer run of speech: blips shorter than three times the usual run reopen at most twice.
+    #[test]
+    fn reopenings_the_music_takes_back_do_not_flap(
+        blip_s in 0.25f64..0.55,
+        music_s in 2.0f64..6.0,
+        blips in 3usize..10,
+    ) {
+        let mut v = Vec::new();
+        stretch(&mut v, Class::Speech, 3.0, false);
+        stretch(&mut v, Class::Music, 20.0, false);
+        for _ in 0..blips {
+            stretch(&mut v, Class::Speech, blip_s, false);
+            stretch(&mut v, Class::Music, music_s, false);
+        }
+        let (trs, _, _) = run(&v, &[]);
+        let reopenings = trs.iter().filter(|t| !t.muted).count();
+        prop_assert!(reopenings <= 2, "{:?}", trs);
+        // An agent who then comes back is still heard within a second.
+        let agent = v.len();
+        stretch(&mut v, Class::Silence, 0.5, false);
+        stretch(&mut v, Class::Speech, 3.0, false);
+        let (trs, _, muted) = run(&v, &[]);
+        let by = agent + (1.5 / HOP) as usize;
+        prop_assert!(!muted[by], "{:?}", trs);
+    }
+}
+
+#[test]
+fn the_far_end_answering_a_muted_user_reopens_with_the_conversation_reason() {
+    // A live agent heard as music from the start of their turn mutes the call; the user answers,
+    // the agent answers back (heard as speech): the microphone opens for the conversation.
+    let mut v = Vec::new();
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Music, 3.0, false);
+    let back = exchange(&mut v, Class::Speech, 2.0, 0.5, 3.0);
+    let (trs, _, muted) = run(&v, &[]);
+    assert!(muted[back - 10], "{trs:?}");
+    let open = trs.iter().find(|t| !t.muted).expect("reopens");
+    assert_eq!(open.reason, Reason::Conversation, "{trs:?}");
+    assert!(open.t - back as f64 * HOP < 0.6, "{trs:?}");
+}
+
+#[test]
+fn private_talk_over_hold_music_is_no_conversation() {
+    // Music plays on while the user talks: nobody listened, nobody answered.
+    let mut v = Vec::new();
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Music, 20.0, false);
+    for _ in 0..5 {
+        stretch(&mut v, Class::Music, 2.0, true);
+        stretch(&mut v, Class::Music, 1.0, false);
+    }
+    let (trs, _, muted) = run(&v, &[]);
+    assert_eq!(trs.len(), 1, "{trs:?}");
+    assert!(muted.last().copied().unwrap_or(false));
 }

@@ -38,6 +38,16 @@
 //!   A voice that comes out of a short hole in the music (0.2 s of silence or less, music before
 //!   it) may be the music itself back from a burst of lost packets, which the classifier hears as
 //!   speech until its context has refilled: it reopens only after twice the usual run of speech.
+//! - **Conversation** wins over every classifier verdict: when the user answers the far end and
+//!   the far end answers back (see `turns`), a muted microphone reopens, and while the far end is
+//!   answering it is not muted for sounding like music until it pauses. A speech-like answer or
+//!   two exchanges within 30 s are needed, so private talk over hold music (which plays on under
+//!   it) never counts.
+//! - **No flapping**: a reopening that the music takes back within a few seconds makes the next
+//!   reopening in the same hold need a longer run of speech (twice, then three times).
+//!
+//! A pre-hold voice menu ("say 'billing' or press 2") is a recording, so it stays muted: privacy
+//! first. The user answers it with the manual controls.
 //!
 //! Manual commands override the automatic decision:
 //! - `Mute`: muted until `Unmute`, `Toggle` or `Resume`.
@@ -49,5 +59,6 @@
 //! Every change of the output carries a [`Reason`].
 
 mod rules;
+mod turns;
 
 pub use rules::{Command, Event, Guard, GuardConfig, Input, Mode, Reason, Transition};

@@ -3,6 +3,8 @@ use serde::{Deserialize, Serialize};
 use crate::dsp::classifier::{Class, Probs};
 use crate::dsp::fingerprint::{repeat_threshold, PrintStore, MAX_QUERY};
 
+use super::turns::Turns;
+
 /// Tunable timings of the policy. Defaults are what the README documents.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -53,6 +55,8 @@ pub enum Reason {
     SilentHold,
     /// A live agent started speaking.
     AgentSpeech,
+    /// The user and the far end took turns: a live conversation.
+    Conversation,
     /// The user muted by hand.
     ManualMute,
     /// The user unmuted by hand.
@@ -70,6 +74,7 @@ impl Reason {
             Reason::HoldMusic => "hold_music",
             Reason::SilentHold => "silent_hold",
             Reason::AgentSpeech => "agent_speech",
+            Reason::Conversation => "conversation",
             Reason::ManualMute => "manual_mute",
             Reason::ManualUnmute => "manual_unmute",
             Reason::Paused => "paused",
@@ -83,11 +88,17 @@ impl Reason {
             Reason::HoldMusic => "hold music",
             Reason::SilentHold => "silent hold",
             Reason::AgentSpeech => "agent speech",
+            Reason::Conversation => "conversation",
             Reason::ManualMute => "manual mute",
             Reason::ManualUnmute => "manual unmute",
             Reason::Paused => "paused",
             Reason::Resumed => "resumed",
         }
+    }
+
+    /// Whether this reason reopens because a live person is back on the far end.
+    pub fn is_live_return(self) -> bool {
+        matches!(self, Reason::AgentSpeech | Reason::Conversation)
     }
 }
 
@@ -171,6 +182,23 @@ enum Manual {
 
 /// A reopening followed by a new music mute within this many seconds belongs to the same hold.
 const EPISODE_GAP_S: f64 = 15.0;
+/// How long (seconds) a voice over a bed that did not duck for it waits for its print.
+const OVER_BED_WAIT_S: f64 = 0.6;
+/// A reopening for speech that the music takes back this soon (seconds) was a mistake.
+const FLAP_S: f64 = 5.0;
+/// Mistakes counted toward the longer run of speech a reopening then needs (at most three
+/// times the usual run).
+const MAX_FLAPS: u32 = 2;
+/// Two exchanges this close (seconds) make a conversation even when the classifier heard the
+/// far end's answers as music; one answer it heard as speech is enough.
+const EXCHANGES_S: f64 = 30.0;
+/// Hops of far-end silence (about half a second) that end the far end's answering turn.
+const ANSWER_END_HOPS: u32 = 32;
+/// The longest answering turn (seconds).
+const ANSWER_MAX_S: f64 = 20.0;
+/// Music heard without a break for this long (seconds) ends an answering turn: hold music that
+/// follows "one moment, please" without a pause.
+const ANSWER_MUSIC_S: f64 = 1.6;
 /// A silent hold with no far-end speech for this long before it is the line before anyone
 /// answered (ringback, queue), not a pause in a conversation.
 const NO_CONVERSATION_S: f64 = 20.0;
@@ -196,6 +224,7 @@ const CLEAR_OF_SPEECH_S: f64 = 0.4;
 /// Sustained far-end talk, or the user answering it, this recent (seconds) means the call is in
 /// the middle of a conversation: music must then be confirmed over twice the usual time.
 const MID_TALK_S: f64 = 1.0;
+const MID_TALK_FACTOR: usize = 2;
 /// Hops of clean far-end speech in the last 64 (about a second) that make sustained talk: 0.4 s
 /// of it. A few speech-like blips at the start of hold music are not talk.
 const TALK_HOPS: u32 = 24;
@@ -247,13 +276,13 @@ struct Candidate {
 
 /// Short history of per-hop flags, as a bit ring.
 #[derive(Clone, Copy, Debug, Default)]
-struct Bits(u64);
+pub(super) struct Bits(u64);
 
 impl Bits {
-    fn push(&mut self, b: bool) {
+    pub(super) fn push(&mut self, b: bool) {
         self.0 = (self.0 << 1) | b as u64;
     }
-    fn count(&self, n: u32) -> u32 {
+    pub(super) fn count(&self, n: u32) -> u32 {
         let mask = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
         (self.0 & mask).count_ones()
     }
@@ -338,6 +367,19 @@ pub struct Guard {
     last_dropout_end: f64,
     /// The current run of far-end speech came out of such a hole.
     voice_after_dropout: bool,
+    /// Turn-taking between the user and the far end.
+    turns: Turns,
+    /// When the far end last answered the user back.
+    last_exchange: f64,
+    /// Mistaken reopenings in this hold: each one the music took back within
+    /// [`FLAP_S`] makes the next reopening wait for a longer run of speech.
+    flaps: u32,
+    /// Why the output last opened automatically.
+    last_reopen_reason: Reason,
+    /// The far end is answering the user back: its turn does not mute.
+    answering: bool,
+    /// Hops in a row the classifier has heard clear music.
+    music_run: u32,
 }
 
 impl Guard {
@@ -351,7 +393,7 @@ impl Guard {
             manual: None,
             muted: false,
             last_auto_change: f64::NEG_INFINITY,
-            music: vec![0.0; 2 * music_len],
+            music: vec![0.0; MID_TALK_FACTOR * music_len],
             music_len,
             music_pos: 0,
             music_sum: 0.0,
@@ -390,6 +432,12 @@ impl Guard {
             music_before_silence: false,
             last_dropout_end: f64::NEG_INFINITY,
             voice_after_dropout: false,
+            turns: Turns::new(hop_s),
+            last_exchange: f64::NEG_INFINITY,
+            flaps: 0,
+            last_reopen_reason: Reason::AgentSpeech,
+            answering: false,
+            music_run: 0,
             cfg,
         }
     }
@@ -462,8 +510,9 @@ impl Guard {
         self.speech_bits.push(speechy);
         self.clean_bits
             .push(speechy && x.probs.get(Class::Speech) > x.probs.get(Class::SpeechOverMusic));
-        self.music_bits
-            .push(x.far_active && x.probs.get(Class::Music) >= 0.5);
+        let music_hop = x.far_active && x.probs.get(Class::Music) >= 0.5;
+        self.music_bits.push(music_hop);
+        self.music_run = if music_hop { self.music_run + 1 } else { 0 };
         let silent = x.probs.get(Class::Silence) > 0.5;
         if silent {
             if self.silent_run == 0 {
@@ -506,6 +555,32 @@ impl Guard {
         self.recent[self.recent_pos] = (x.print, speechy);
         self.recent_pos = (self.recent_pos + 1) % MAX_QUERY;
 
+        // Turn-taking: the far end answering the user back.
+        let exchange = self.turns.step(
+            t,
+            x.probs.get(Class::Silence) + x.probs.get(Class::Tone) < 0.5,
+            x.mic_active,
+            x.probs.speech(),
+            x.probs.get(Class::Music),
+        );
+        let conversation = exchange.is_some_and(|e| {
+            let pair = e.t - self.last_exchange <= EXCHANGES_S;
+            self.last_exchange = e.t;
+            e.speechy || pair
+        });
+        // The far end's answer is a person's turn: nothing in it mutes, however much of it the
+        // classifier hears as music, until the far end falls quiet.
+        // Unless the "answer" turns into music that goes on without a break: a voice, even one
+        // heard as music, pauses; hold music after "one moment, please" does not.
+        if exchange.is_some() {
+            self.answering = true;
+        } else if self.answering
+            && (self.silence_bits.count(ANSWER_END_HOPS) >= ANSWER_END_HOPS - 2
+                || t - self.last_exchange > ANSWER_MAX_S
+                || self.music_run as f64 * self.hop_s >= ANSWER_MUSIC_S)
+        {
+            self.answering = false;
+        }
         // Far-end speech "present": most of the last 8 hops, so clicks do not count.
         let far_speech = self.speech_bits.count(8) >= 4;
         if far_speech && self.last_far_speech < t - 2.0 * self.hop_s {
@@ -540,8 +615,9 @@ impl Guard {
         // a turn that starts soon after the far end spoke (an answer), or that carries on such a
         // turn. Talk that starts after a long far-end silence is private talk on hold.
         if x.mic_active {
-            let answering =
-                t - self.last_far_speech < ANSWER_GAP_S || t - self.last_mic < TURN_GAP_S;
+            let answering = t - self.last_far_speech < ANSWER_GAP_S
+                || t - self.last_mic < TURN_GAP_S
+                || self.turns.user_answering();
             if answering {
                 self.last_mic = t;
             }
@@ -571,7 +647,7 @@ impl Guard {
             self.lead_in.push_back((x.print, x.far_active));
         }
         let next = match self.auto {
-            Auto::Live if music_ready && can_change => Some((
+            Auto::Live if music_ready && can_change && !self.answering => Some((
                 Auto::Hold {
                     since: t,
                     reason: Reason::HoldMusic,
@@ -581,7 +657,12 @@ impl Guard {
             Auto::Live
                 if can_change
                     && self.heard_far
-                    && t - self.last_far_speech.max(self.last_mic).max(0.0)
+                    && !self.answering
+                    && t - self
+                        .last_far_speech
+                        .max(self.last_mic)
+                        .max(self.last_exchange)
+                        .max(0.0)
                         >= self.cfg.silent_hold_delay_s =>
             {
                 Some((
@@ -614,8 +695,14 @@ impl Guard {
                     self.greeting_expected = true;
                     event(Event::HoldMusicStarted { t });
                 }
-                self.judge_speech(x, t, far_speech, can_change, &mut event)
-                    .then_some((Auto::Live, Reason::AgentSpeech))
+                if conversation && can_change {
+                    // The far end answered the user back: a person is on the line, whatever
+                    // the classifier made of them.
+                    Some((Auto::Live, Reason::Conversation))
+                } else {
+                    self.judge_speech(x, t, far_speech, can_change, &mut event)
+                        .then_some((Auto::Live, Reason::AgentSpeech))
+                }
             }
         };
         let (state, reason) = next?;
@@ -636,6 +723,16 @@ impl Guard {
                     // A manual unmute lasts until the next hold begins.
                     self.manual = None;
                 }
+                // Music that takes back a reopening for speech within seconds: that reopening
+                // was a mistake, and the next one in this hold needs more speech.
+                if r == Reason::HoldMusic
+                    && self.last_reopen_reason == Reason::AgentSpeech
+                    && t - self.last_reopen < FLAP_S
+                {
+                    self.flaps = (self.flaps + 1).min(MAX_FLAPS);
+                } else if self.continued_hold(t).is_none() {
+                    self.flaps = 0;
+                }
                 // Muting for music again soon after a reopening continues the same hold: its entry
                 // window does not start over.
                 let since = match r {
@@ -653,6 +750,10 @@ impl Guard {
             }
             Auto::Live => {
                 self.last_reopen = t;
+                self.last_reopen_reason = reason;
+                if reason == Reason::Conversation {
+                    self.flaps = 0;
+                }
                 self.auto = Auto::Live;
             }
         }
@@ -710,7 +811,8 @@ impl Guard {
             }
             return false;
         }
-        let need = (self.cfg.reopen_speech_s / self.hop_s).round().max(1.0) as u32;
+        let need =
+            (self.cfg.reopen_speech_s / self.hop_s).round().max(1.0) as u32 * (1 + self.flaps);
         let window = (need + need / 2).min(64);
         // The music must have gone, or clean speech must clearly outweigh it.
         // Speech after a silence had no music under it, however much of it sounds like music.
@@ -777,7 +879,9 @@ impl Guard {
             // ducked bed, it gets the same time for its print to match as speech over music.
             waited >= self.cfg.over_music_wait_s
         } else if over_music {
-            clean || cand.bare_bed || (waited >= self.cfg.over_music_wait_s && onset)
+            // Over a bed that did not duck for it, a voice is more likely an agent talking over
+            // the hold than a recording: it waits only a short while for its print.
+            clean || cand.bare_bed || (waited >= OVER_BED_WAIT_S && onset)
         } else if cand.after_dropout {
             // Music back from lost packets sounded like speech for up to 0.3 s on the dev calls
             // (once 0.8 s, to weights that had not heard that music); a voice that goes on for
@@ -804,6 +908,7 @@ mod tests {
             Reason::HoldMusic,
             Reason::SilentHold,
             Reason::AgentSpeech,
+            Reason::Conversation,
             Reason::ManualMute,
             Reason::ManualUnmute,
             Reason::Paused,

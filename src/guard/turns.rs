@@ -1,0 +1,242 @@
+//! Turn-taking between the user and the far end: the one sign of a live call that no classifier
+//! slip can fake.
+//!
+//! In a conversation the user answers what the far end said, the far end goes quiet while the
+//! user talks, and answers back soon after the user stops. Hold music plays on under the user's
+//! private talk, and a recording does not wait for the user to finish, so neither makes this
+//! pattern. The far end counts as sounding whenever the classifier hears anything but silence
+//! or a tone: a voice it mistakes for music still answers, and a line's steady background noise
+//! (which it has learned to call silence) does not.
+
+use super::rules::Bits;
+
+/// The user's turn must start this soon (seconds) after the far end last sounded: an answer.
+const ANSWER_S: f64 = 2.5;
+/// The shortest turn (seconds of microphone activity, its 0.3 s hold-over included) that counts:
+/// shorter is a cough or a "hm".
+const MIN_TURN_S: f64 = 0.6;
+/// The far end may sound for at most this share of the user's turn: a person listens, music
+/// plays on.
+const LISTEN_SHARE: f32 = 0.3;
+/// The far end must answer back this soon (seconds) after the user's turn ended.
+const BACK_S: f64 = 2.0;
+/// The user's talk that resumes this soon (seconds) after a pause, with the far end quiet
+/// meanwhile, is the same turn.
+const RESUME_S: f64 = 1.5;
+/// Sounding hops (of the last [`ANSWER_WINDOW`]) that make the far end's answer.
+const ANSWER_HOPS: u32 = 12;
+const ANSWER_WINDOW: u32 = 16;
+/// Sounding hops (of the last 8) that count as the far end sounding.
+const SOUND_HOPS: u32 = 5;
+/// The far end answered the user back.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Exchange {
+    /// When the answer was confirmed (seconds).
+    pub t: f64,
+    /// The classifier heard the answer as speech rather than music.
+    pub speechy: bool,
+}
+
+/// The user's turn in progress.
+#[derive(Clone, Copy, Debug)]
+struct Turn {
+    hops: u32,
+    far_hops: u32,
+    answers: bool,
+    /// When the user's voice last stopped (for a turn that paused).
+    end: f64,
+}
+
+/// A finished answering turn, waiting for the far end to answer back.
+#[derive(Clone, Copy, Debug)]
+struct Waiting {
+    end: f64,
+    speech: f32,
+    music: f32,
+}
+
+/// Tracks turns hop by hop.
+#[derive(Clone, Debug)]
+pub struct Turns {
+    hop_s: f64,
+    far: Bits,
+    last_far: f64,
+    turn: Option<Turn>,
+    /// The last turn, paused: resumed if the user goes on before the far end speaks.
+    paused: Option<Turn>,
+    waiting: Option<Waiting>,
+}
+
+impl Turns {
+    pub fn new(hop_s: f64) -> Self {
+        Self {
+            hop_s,
+            far: Bits::default(),
+            last_far: f64::NEG_INFINITY,
+            turn: None,
+            paused: None,
+            waiting: None,
+        }
+    }
+
+    /// Whether the user is talking now in answer to the far end, which listens.
+    pub fn user_answering(&self) -> bool {
+        self.turn
+            .is_some_and(|t| t.answers && t.far_hops as f32 <= LISTEN_SHARE * t.hops as f32)
+    }
+
+    /// Feeds one hop: whether the far end sounds (the classifier hears neither silence nor a
+    /// tone: a voice it mistakes for music still sounds), whether the user speaks, and how much
+    /// the classifier hears speech and music. Returns the exchange when the far end has just
+    /// answered the user back.
+    pub fn step(
+        &mut self,
+        t: f64,
+        far_sounds: bool,
+        mic: bool,
+        speech: f32,
+        music: f32,
+    ) -> Option<Exchange> {
+        self.far.push(far_sounds);
+        let sounding = self.far.count(8) >= SOUND_HOPS;
+        match (&mut self.turn, mic) {
+            (Some(turn), true) => {
+                turn.hops += 1;
+                turn.far_hops += far_sounds as u32;
+            }
+            (None, true) => {
+                let resumed = self
+                    .paused
+                    .take()
+                    .filter(|p| t - p.end <= RESUME_S && self.last_far < p.end);
+                self.turn = Some(match resumed {
+                    Some(mut p) => {
+                        p.hops += 1;
+                        p.far_hops += far_sounds as u32;
+                        p
+                    }
+                    None => Turn {
+                        hops: 1,
+                        far_hops: far_sounds as u32,
+                        answers: t - self.last_far <= ANSWER_S,
+                        end: t,
+                    },
+                });
+                self.waiting = None;
+            }
+            (Some(turn), false) => {
+                let long = turn.hops as f64 * self.hop_s >= MIN_TURN_S;
+                let listened = turn.far_hops as f32 <= LISTEN_SHARE * turn.hops as f32;
+                if turn.answers && long && listened {
+                    self.waiting = Some(Waiting {
+                        end: t,
+                        speech: 0.0,
+                        music: 0.0,
+                    });
+                }
+                turn.end = t;
+                self.paused = self.turn.take();
+            }
+            (None, false) => {}
+        }
+        if sounding {
+            self.last_far = t;
+        }
+        let w = self.waiting.as_mut()?;
+        if t - w.end > BACK_S + ANSWER_WINDOW as f64 * self.hop_s {
+            self.waiting = None;
+            return None;
+        }
+        if far_sounds {
+            w.speech += speech;
+            w.music += music;
+        }
+        if self.far.count(ANSWER_WINDOW) >= ANSWER_HOPS {
+            let e = Exchange {
+                t,
+                speechy: w.speech > w.music,
+            };
+            self.waiting = None;
+            return Some(e);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOP: f64 = 0.016;
+
+    /// Plays (far sounds, mic, seconds) stretches; returns the exchanges.
+    fn play(parts: &[(bool, bool, f64)]) -> Vec<Exchange> {
+        let mut turns = Turns::new(HOP);
+        let mut out = Vec::new();
+        let mut i = 0;
+        for &(far, mic, secs) in parts {
+            for _ in 0..(secs / HOP).round() as usize {
+                i += 1;
+                out.extend(turns.step(i as f64 * HOP, far, mic, 0.9, 0.05));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn an_answer_answered_back_is_an_exchange() {
+        let e = play(&[
+            (true, false, 2.0),
+            (false, false, 0.5),
+            (false, true, 2.0),
+            (false, false, 0.6),
+            (true, false, 1.0),
+        ]);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].speechy);
+        assert!((e[0].t - (5.1 + 0.2)).abs() < 0.1, "{e:?}");
+    }
+
+    #[test]
+    fn talk_over_music_or_long_after_the_far_end_or_unanswered_is_not() {
+        // Music plays on under the user's talk.
+        assert!(play(&[(true, false, 2.0), (true, true, 2.0), (true, false, 2.0)]).is_empty());
+        // The user starts long after the far end fell silent: private talk.
+        assert!(play(&[
+            (true, false, 2.0),
+            (false, false, 5.0),
+            (false, true, 2.0),
+            (true, false, 2.0)
+        ])
+        .is_empty());
+        // A pause inside the user's turn does not end it.
+        assert_eq!(
+            play(&[
+                (true, false, 2.0),
+                (false, true, 1.0),
+                (false, false, 1.0),
+                (false, true, 2.0),
+                (false, false, 0.5),
+                (true, false, 1.0)
+            ])
+            .len(),
+            1
+        );
+        // Nobody answers back within two seconds.
+        assert!(play(&[
+            (true, false, 2.0),
+            (false, true, 2.0),
+            (false, false, 3.0),
+            (true, false, 2.0)
+        ])
+        .is_empty());
+        // A cough is not a turn.
+        assert!(play(&[
+            (true, false, 2.0),
+            (false, true, 0.3),
+            (false, false, 0.3),
+            (true, false, 2.0)
+        ])
+        .is_empty());
+    }
+}
