@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 
 use crate::dsp::activity::VoiceActivity;
 use crate::dsp::classifier::{classify, Class, Probs};
-use crate::dsp::features::{FeatureExtractor, ANALYSIS_RATE, HOP_SECONDS};
+use crate::dsp::features::{FeatureExtractor, Features, ANALYSIS_RATE, HOP_SECONDS};
 use crate::dsp::resample::StreamResampler;
 use crate::guard::{Command, Event, Guard, GuardConfig, Input, Transition};
 
@@ -34,11 +34,73 @@ pub trait Sink {
     fn event(&mut self, _ev: &Event) {}
 }
 
-struct FarHop {
-    probs: Probs,
-    active: bool,
-    print: u16,
-    level_db: f32,
+/// What the guard needs of one classified far-end hop.
+#[derive(Clone, Copy, Debug)]
+pub struct FarHop {
+    pub probs: Probs,
+    pub active: bool,
+    pub print: u16,
+    pub level_db: f32,
+}
+
+impl FarHop {
+    /// A hop's features with the class probabilities a model gave them.
+    pub fn new(f: &Features, probs: Probs) -> Self {
+        Self {
+            probs,
+            active: f.active,
+            print: f.print,
+            level_db: f.level_db,
+        }
+    }
+}
+
+/// The second half of the engine: classified far-end hops and microphone flags in, hop by hop,
+/// into the guard. The trainer's cross-validation drives it directly with features it has
+/// already computed, so it scores exactly what `analyze` would decide.
+pub struct Decider {
+    guard: Guard,
+    hops: u64,
+}
+
+impl Decider {
+    /// A guard that starts live at time zero.
+    pub fn new(cfg: GuardConfig) -> Self {
+        Self {
+            guard: Guard::new(cfg, HOP_SECONDS),
+            hops: 0,
+        }
+    }
+
+    /// Seconds decided so far.
+    pub fn now(&self) -> f64 {
+        self.hops as f64 * HOP_SECONDS
+    }
+
+    /// Decides one hop.
+    pub fn step(&mut self, f: &FarHop, mic_active: bool, sink: &mut impl Sink) {
+        self.hops += 1;
+        let t = self.now();
+        let input = Input {
+            t,
+            probs: f.probs,
+            far_active: f.active,
+            print: f.print,
+            mic_active,
+            level_db: f.level_db,
+        };
+        if let Some(tr) = self.guard.step(&input, |e| sink.event(&e)) {
+            sink.transition(&tr);
+        }
+        sink.hop(&Hop {
+            t,
+            class: f.probs.best(),
+            probs: f.probs,
+            level_db: f.level_db,
+            mic_active,
+            muted: self.guard.muted(),
+        });
+    }
 }
 
 /// Far end + microphone → guard.
@@ -48,8 +110,7 @@ pub struct Engine {
     resampled: Vec<f32>,
     far: VecDeque<FarHop>,
     mic: Option<(VoiceActivity, VecDeque<bool>)>,
-    guard: Guard,
-    hops: u64,
+    decider: Decider,
 }
 
 impl Engine {
@@ -61,8 +122,7 @@ impl Engine {
             resampled: Vec::with_capacity(4096),
             far: VecDeque::with_capacity(64),
             mic: mic_rate.map(|r| (VoiceActivity::new(r), VecDeque::with_capacity(64))),
-            guard: Guard::new(cfg, HOP_SECONDS),
-            hops: 0,
+            decider: Decider::new(cfg),
         }
     }
 
@@ -96,35 +156,30 @@ impl Engine {
 
     /// Applies a manual command now (at the time of the last decided hop).
     pub fn command(&mut self, cmd: Command, sink: &mut impl Sink) {
-        if let Some(tr) = self.guard.command(cmd, self.now()) {
+        if let Some(tr) = self.decider.guard.command(cmd, self.now()) {
             sink.transition(&tr);
         }
     }
 
     /// Seconds decided so far.
     pub fn now(&self) -> f64 {
-        self.hops as f64 * HOP_SECONDS
+        self.decider.now()
     }
 
     /// Whether the microphone is muted now.
     pub fn muted(&self) -> bool {
-        self.guard.muted()
+        self.decider.guard.muted()
     }
 
     /// What decides the output now.
     pub fn mode(&self) -> crate::guard::Mode {
-        self.guard.mode()
+        self.decider.guard.mode()
     }
 
     fn analyse_far(&mut self) {
         let far = &mut self.far;
         self.features.push(&self.resampled, |f| {
-            far.push_back(FarHop {
-                probs: classify(f),
-                active: f.active,
-                print: f.print,
-                level_db: f.level_db,
-            })
+            far.push_back(FarHop::new(f, classify(f)))
         });
         self.resampled.clear();
     }
@@ -140,27 +195,7 @@ impl Engine {
             let Some(f) = self.far.pop_front() else {
                 return;
             };
-            self.hops += 1;
-            let t = self.now();
-            let input = Input {
-                t,
-                probs: f.probs,
-                far_active: f.active,
-                print: f.print,
-                mic_active,
-                level_db: f.level_db,
-            };
-            if let Some(tr) = self.guard.step(&input, |e| sink.event(&e)) {
-                sink.transition(&tr);
-            }
-            sink.hop(&Hop {
-                t,
-                class: f.probs.best(),
-                probs: f.probs,
-                level_db: f.level_db,
-                mic_active,
-                muted: self.guard.muted(),
-            });
+            self.decider.step(&f, mic_active, sink);
         }
     }
 }

@@ -1,12 +1,14 @@
 //! The far-end classifier: features in, class probabilities out.
 //!
-//! Tiny neural networks over the [`Features`] vector — [`ENSEMBLE`] of them, each one hidden layer of
-//! [`HIDDEN`] tanh units and about 400 weights — learned from the dev corpus by `holdguard train`
-//! (which writes `model.rs`) and checked in as constants; their probabilities are averaged. They
-//! are small on purpose: a handful of level-free features and a smooth boundary generalise to
-//! voices, music and codecs the corpus does not have; the guard's timing rules do the rest. There
-//! are four because one network's slips (half a second of a voice heard as music) depend on its
-//! random start, and the average of four starts slips less on calls none of them has seen.
+//! A small ensemble of multilayer perceptrons over the [`Features`] vector (tanh hidden layers,
+//! softmax out; the shape is whatever [`Model`] the trainer wrote, today 24 → 32 → 16 → 5, four
+//! members) whose probabilities are averaged. `holdguard train` fits them on the generated corpora
+//! and writes `model.rs`, so the weights are plain constants: no runtime, no files, no downloads.
+//! The inputs are level-free spectral and temporal-context features, which is what lets unseen
+//! voices, music and codecs land on the right side; the guard's timing rules absorb the odd slip.
+//! More than one member because a single network's slips depend on its random start, and the
+//! average of several starts slips less on sources none of them has heard (measured with
+//! source-disjoint cross-validation, `holdguard crossval`).
 
 use crate::dsp::features::{Features, N_FEATURES};
 use crate::dsp::model;
@@ -86,71 +88,104 @@ impl Probs {
 /// dialled DTMF digit of 100 ms qualifies, the 40 ms minimum of the standard does not).
 pub const TONE_HOPS: usize = 4;
 
-/// Hidden units of each network.
-pub const HIDDEN: usize = 16;
-/// Networks in the ensemble (see `holdguard train`).
-pub const ENSEMBLE: usize = 4;
+/// The widest layer a model may have (the inference keeps activations on the stack).
+pub const MAX_WIDTH: usize = 64;
 
-/// One network of the ensemble: a hidden layer over the standardised features, then the classes.
-pub struct Net {
-    /// Hidden layer: a weight per standardised input, then the bias.
-    pub w1: [[f32; N_FEATURES + 1]; HIDDEN],
-    /// Output layer: a weight per hidden unit, then the bias.
-    pub w2: [[f32; HIDDEN + 1]; N_CLASSES],
-}
-
-impl Net {
-    /// Hidden activations and output logits for standardised features.
-    pub fn forward(&self, z: &[f32; N_FEATURES]) -> ([f32; HIDDEN], [f32; N_CLASSES]) {
-        let mut h = [0.0f32; HIDDEN];
-        for (hj, w) in h.iter_mut().zip(&self.w1) {
-            let mut acc = w[N_FEATURES];
-            for i in 0..N_FEATURES {
-                acc += w[i] * z[i];
-            }
-            *hj = tanh(acc);
-        }
-        let mut o = [0.0f32; N_CLASSES];
-        for (oc, w) in o.iter_mut().zip(&self.w2) {
-            let mut acc = w[HIDDEN];
-            for j in 0..HIDDEN {
-                acc += w[j] * h[j];
-            }
-            *oc = acc;
-        }
-        (h, o)
-    }
-}
-
-/// The learned classifier: one standardisation of the features (the training data's mean and
-/// spread, shared by every member), then networks that differ only in their random start.
-pub struct Ensemble {
-    pub mean: [f32; N_FEATURES],
-    pub scale: [f32; N_FEATURES],
-    pub nets: [Net; ENSEMBLE],
+/// A learned classifier: one standardisation of the features (the training data's mean and
+/// spread), then members — small networks that differ only in their random start — whose
+/// probabilities are averaged. The checked-in one is `model::MODEL`; the trainer and the
+/// cross-validation build others at run time and classify with the same code.
+#[derive(Clone, Copy, Debug)]
+pub struct Model<'a> {
+    /// Layer widths from the inputs to the classes, e.g. `[N_FEATURES, 32, N_CLASSES]`.
+    pub dims: &'a [usize],
+    pub mean: &'a [f32],
+    pub scale: &'a [f32],
+    /// Each member's weights: layer after layer, each row-major `[out][in + 1]` with the bias
+    /// last. Hidden layers are tanh, the last layer gives logits.
+    pub members: &'a [&'a [f32]],
 }
 
 /// Raw features scaled by the training data's `mean` and spread, as the networks see them (the
 /// trainer scales its data with the same function).
-pub fn standardise(
-    x: &[f32; N_FEATURES],
-    mean: &[f32; N_FEATURES],
-    scale: &[f32; N_FEATURES],
-) -> [f32; N_FEATURES] {
+pub fn standardise(x: &[f32; N_FEATURES], mean: &[f32], scale: &[f32]) -> [f32; N_FEATURES] {
     std::array::from_fn(|i| (x[i] - mean[i]) / scale[i])
 }
 
-impl Ensemble {
+/// Weights a model with these layer widths has per member.
+pub fn weights_for(dims: &[usize]) -> usize {
+    dims.windows(2).map(|d| d[1] * (d[0] + 1)).sum()
+}
+
+/// Σ a[i]·b[i] in eight lanes (vectorised; the order is fixed, so training, cross-validation and
+/// the product get the same bits).
+#[inline(always)]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    const LANES: usize = 8;
+    let n = a.len().min(b.len());
+    let (ca, ra) = a[..n].as_chunks::<LANES>();
+    let (cb, rb) = b[..n].as_chunks::<LANES>();
+    let mut acc = [0.0f32; LANES];
+    for (x, y) in ca.iter().zip(cb) {
+        for l in 0..LANES {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    acc.iter().sum::<f32>() + ra.iter().zip(rb).map(|(x, y)| x * y).sum::<f32>()
+}
+
+/// One layer: `out[j] = w[j]·input + bias[j]`, through tanh unless it is the output layer.
+#[inline]
+pub fn layer(w: &[f32], input: &[f32], out: &mut [f32], hidden: bool) {
+    let n = input.len();
+    for (o, row) in out.iter_mut().zip(w.chunks_exact(n + 1)) {
+        let acc = dot(&row[..n], input) + row[n];
+        *o = if hidden { tanh(acc) } else { acc };
+    }
+}
+
+impl Model<'_> {
+    /// Logits of one member for standardised features.
+    pub fn logits(&self, member: &[f32], z: &[f32; N_FEATURES]) -> [f32; N_CLASSES] {
+        let mut a = [0.0f32; MAX_WIDTH];
+        let mut b = [0.0f32; MAX_WIDTH];
+        a[..N_FEATURES].copy_from_slice(z);
+        let mut w = member;
+        let layers = self.dims.len() - 1;
+        for (l, d) in self.dims.windows(2).enumerate() {
+            let (wl, rest) = w.split_at(d[1] * (d[0] + 1));
+            layer(wl, &a[..d[0]], &mut b[..d[1]], l + 1 < layers);
+            std::mem::swap(&mut a, &mut b);
+            w = rest;
+        }
+        std::array::from_fn(|c| a[c])
+    }
+
     /// Class probabilities for raw features: the members' probabilities averaged.
     pub fn probs(&self, x: &[f32; N_FEATURES]) -> Probs {
-        let z = standardise(x, &self.mean, &self.scale);
+        let z = standardise(x, self.mean, self.scale);
         let mut p = [0.0; N_CLASSES];
-        for net in &self.nets {
-            for (a, b) in p.iter_mut().zip(softmax(net.forward(&z).1).0) {
-                *a += b / ENSEMBLE as f32;
+        let k = self.members.len() as f32;
+        for m in self.members {
+            for (a, b) in p.iter_mut().zip(softmax(self.logits(m, &z)).0) {
+                *a += b / k;
             }
         }
         Probs(p)
+    }
+
+    /// Whether the shapes fit together (checked by a test for the checked-in model).
+    pub fn is_consistent(&self) -> bool {
+        self.dims.first() == Some(&N_FEATURES)
+            && self.dims.last() == Some(&N_CLASSES)
+            && self.dims.iter().all(|&d| d <= MAX_WIDTH)
+            && self.mean.len() == N_FEATURES
+            && self.scale.len() == N_FEATURES
+            && !self.members.is_empty()
+            && self
+                .members
+                .iter()
+                .all(|m| m.len() == weights_for(self.dims))
     }
 }
 
@@ -177,6 +212,12 @@ pub fn softmax(mut z: [f32; N_CLASSES]) -> Probs {
 
 /// Classifies one hop with the checked-in model.
 pub fn classify(f: &Features) -> Probs {
+    classify_with(&model::MODEL, f)
+}
+
+/// Classifies one hop with `model`: the rules for digital silence and network tones, then the
+/// networks.
+pub fn classify_with(model: &Model, f: &Features) -> Probs {
     if f.level_db <= crate::dsp::features::FLOOR_DB + 1.0 {
         // Digital silence: nothing to measure, and the model never saw exact zeros.
         let mut p = [0.0; N_CLASSES];
@@ -189,11 +230,16 @@ pub fn classify(f: &Features) -> Probs {
         p[Class::Tone.index()] = 1.0;
         return Probs(p);
     }
-    model::MODEL.probs(&f.vector())
+    model.probs(&f.vector())
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_checked_in_model_fits_together() {
+        assert!(super::model::MODEL.is_consistent());
+    }
+
     #[test]
     fn fast_tanh_matches_the_library() {
         for i in -3000..=3000 {

@@ -1,6 +1,6 @@
 //! Spectral features of the far-end signal, one vector per hop.
 //!
-//! Everything runs at [`ANALYSIS_RATE`] on 32 ms Hann frames every 16 ms, so an 8 kHz G.711 call and a
+//! Everything runs at [`ANALYSIS_RATE`] on 64 ms Hann frames every 16 ms, so an 8 kHz G.711 call and a
 //! 48 kHz Opus call are measured on the same telephone band. Features are ratios and shapes rather
 //! than absolute levels wherever possible, because far-end levels vary by 30 dB between lines.
 //!
@@ -8,6 +8,11 @@
 //! (music holds notes, speech glides) and how much of the energy sits in a few narrow peaks (call
 //! progress tones). Over a one-second context: energy spread, the share of low-energy frames (speech
 //! pauses), the 3–6 Hz syllabic modulation of the envelope, and running means of the frame measures.
+//! Over a three-second context ([`CONTEXT_SECONDS`], restarted at every silence gap so that a new
+//! sound is not judged by the last one): the same pause share and level and flux spread, how
+//! stable the fine structure stays, and how much of the context is filled. Speech comes in
+//! phrases with pauses; a music bed does not stop, whatever its timbre, and that long view is what
+//! carries over to music no corpus has.
 
 use std::sync::Arc;
 
@@ -42,9 +47,16 @@ pub const FLOOR_DB: f32 = -100.0;
 pub const LONG: usize = 62;
 /// Short context: about a quarter second of hops.
 pub const SHORT: usize = 16;
+/// Extra-long context: about three seconds of hops, cut short by a gap of silence (music that
+/// stops and a voice that follows are two sounds).
+pub const XL: usize = 188;
+
+/// How far back (seconds) the sound a hop's features depend on reaches: the longest context
+/// and the frame under its oldest hop. (The noise floor remembers longer, but only faintly.)
+pub const CONTEXT_SECONDS: f64 = (FRAME + (XL - 1) * HOP) as f64 / ANALYSIS_RATE as f64;
 
 /// Number of values in [`Features::vector`].
-pub const N_FEATURES: usize = 19;
+pub const N_FEATURES: usize = 24;
 
 /// Names of the model inputs, in [`Features::vector`] order (for dumps and the trainer).
 pub const FEATURE_NAMES: [&str; N_FEATURES] = [
@@ -67,6 +79,11 @@ pub const FEATURE_NAMES: [&str; N_FEATURES] = [
     "s_stability",
     "l_stability",
     "level_rise",
+    "xl_low_energy",
+    "xl_level_std",
+    "xl_flux_std",
+    "xl_stability",
+    "xl_fill",
 ];
 
 /// What the analyser measured for one hop.
@@ -106,6 +123,13 @@ pub struct Features {
     pub s_flux: f32,
     pub s_peak_age: f32,
     pub s_level_std: f32,
+    /// Extra-long context (since the last gap, at most [`XL`] hops): share of quiet hops, level
+    /// and flux spread, mean stability, and how much of the window there is (0–1).
+    pub xl_low_energy: f32,
+    pub xl_level_std: f32,
+    pub xl_flux_std: f32,
+    pub xl_stability: f32,
+    pub xl_fill: f32,
     /// Consecutive hops (capped at 255) in which one or two steady narrow lines carry almost all
     /// the energy, at any frequency.
     pub lines_run: u8,
@@ -142,6 +166,11 @@ impl Features {
             self.s_stability * 2.0,
             self.l_stability * 2.0,
             self.level_rise / 10.0,
+            self.xl_low_energy * 2.0,
+            self.xl_level_std / 10.0,
+            self.xl_flux_std * 2.0,
+            self.xl_stability * 2.0,
+            self.xl_fill,
         ]
     }
 }
@@ -329,6 +358,13 @@ pub struct FeatureExtractor {
     stab: Ring,
     stab_active: Ring,
     quiet_run: u32,
+    /// Hops since the last gap of silence (the extra-long context's reach).
+    since_gap: u32,
+    xl_level: Ring,
+    xl_lin: Ring,
+    xl_flux: Ring,
+    xl_stab: Ring,
+    xl_active: Ring,
     /// Masked fine structure of the last `FS_LAG + 1` frames (ring).
     fine: Vec<Vec<f32>>,
     fine_pos: usize,
@@ -386,6 +422,12 @@ impl FeatureExtractor {
             stab: Ring::new(LONG),
             stab_active: Ring::new(LONG),
             quiet_run: 0,
+            since_gap: 0,
+            xl_level: Ring::new(XL),
+            xl_lin: Ring::new(XL),
+            xl_flux: Ring::new(XL),
+            xl_stab: Ring::new(XL),
+            xl_active: Ring::new(XL),
             fine: vec![vec![0.0; BAND_HI - BAND_LO + 1]; FS_LAG + 1],
             fine_pos: 0,
             line_bins: (0, 0),
@@ -544,10 +586,19 @@ impl FeatureExtractor {
         };
         if self.quiet_run == GAP_HOPS {
             self.stab_active.buf.iter_mut().for_each(|a| *a = 0.0);
+            self.xl_active.buf.iter_mut().for_each(|a| *a = 0.0);
+            self.since_gap = 0;
         }
+        self.since_gap = self.since_gap.saturating_add(1);
         self.stab_active.push(active as u8 as f32);
+        self.xl_active.push(active as u8 as f32);
 
         self.level.push(level_db.max(-80.0));
+        self.xl_level.push(level_db.max(-80.0));
+        self.xl_lin
+            .push(if level_db > -80.0 { total } else { 1e-8 });
+        self.xl_flux.push(flux);
+        self.xl_stab.push(stability);
         self.level_lin
             .push(if level_db > -80.0 { total } else { 1e-8 });
         self.flat.push(if active { flatness } else { 0.5 });
@@ -559,7 +610,11 @@ impl FeatureExtractor {
         let quiet = self.level_lin.mean(LONG) * 0.1;
         let l_low_energy =
             sum_map(self.level_lin.last(LONG), |p| (p < quiet) as u8 as f32) / LONG as f32;
-        let l_mod4 = self.modulation();
+        let l_mod4 = modulation(&self.level, &self.mod_table);
+        let xn = (self.since_gap as usize).min(XL);
+        let xl_quiet = self.xl_lin.mean(xn) * 0.1;
+        let xl_low_energy =
+            sum_map(self.xl_lin.last(xn), |p| (p < xl_quiet) as u8 as f32) / xn.max(1) as f32;
 
         Features {
             level_db,
@@ -579,6 +634,11 @@ impl FeatureExtractor {
             s_flux: self.flux.mean(SHORT),
             s_peak_age: self.age.mean(SHORT),
             s_level_std: self.level.std(SHORT),
+            xl_low_energy,
+            xl_level_std: self.xl_level.std(xn),
+            xl_flux_std: self.xl_flux.std(xn),
+            xl_stability: active_mean(&self.xl_stab, &self.xl_active, XL),
+            xl_fill: xn as f32 / XL as f32,
             stability,
             s_stability: active_mean(&self.stab, &self.stab_active, SHORT),
             l_stability: active_mean(&self.stab, &self.stab_active, LONG),
@@ -633,7 +693,7 @@ impl FeatureExtractor {
         self.tone_bins = tone_bins;
     }
 
-    /// Stores this frame's fine structure and correlates it with the one `FS_LAG` hops back.
+    /// Stores this frame's fine structure and correlates it with the one [`FS_LAG`] hops back.
     fn fine_structure(&mut self) -> f32 {
         let lo = BAND_LO;
         let n = BAND_HI - BAND_LO + 1;
@@ -668,31 +728,31 @@ impl FeatureExtractor {
             0.0
         }
     }
+}
 
-    /// Share of the envelope's 1–15 Hz modulation power that falls in 3–6 Hz (syllable rate).
-    fn modulation(&self) -> f32 {
-        let n = self.level.len.min(LONG);
-        if n < LONG {
-            return 0.0;
-        }
-        let mean = self.level.mean(LONG);
-        let mut env = [0.0f32; LONG];
-        for (e, v) in env.iter_mut().zip(self.level.last(LONG)) {
-            *e = v - mean;
-        }
-        let mut syll = 0.0;
-        let mut all = 1e-6;
-        for (f, table) in (1..=15).zip(&self.mod_table) {
-            let re = sum_zip(&env, &table.0, |v, c| v * c);
-            let im = sum_zip(&env, &table.1, |v, s| v * s);
-            let p = re * re + im * im;
-            all += p;
-            if (3..=6).contains(&f) {
-                syll += p;
-            }
-        }
-        syll / all
+/// Share of an envelope's 1–15 Hz modulation power that falls in 3–6 Hz (syllable rate), over
+/// the last long context.
+fn modulation(ring: &Ring, table: &[([f32; LONG], [f32; LONG])]) -> f32 {
+    if ring.len < LONG {
+        return 0.0;
     }
+    let mean = ring.mean(LONG);
+    let mut env = [0.0f32; LONG];
+    for (e, v) in env.iter_mut().zip(ring.last(LONG)) {
+        *e = v - mean;
+    }
+    let mut syll = 0.0;
+    let mut all = 1e-6;
+    for (f, t) in (1..=15).zip(table) {
+        let re = sum_zip(&env, &t.0, |v, c| v * c);
+        let im = sum_zip(&env, &t.1, |v, s| v * s);
+        let p = re * re + im * im;
+        all += p;
+        if (3..=6).contains(&f) {
+            syll += p;
+        }
+    }
+    syll / all
 }
 
 #[cfg(test)]
