@@ -137,16 +137,63 @@ enum Cmd {
         #[arg(long)]
         file: Option<PathBuf>,
     },
-    /// Refit the classifier on a labelled corpus and print the new src/dsp/model.rs.
+    /// Refit the classifier on labelled corpus folders and print the new src/dsp/model.rs.
     #[command(hide = true)]
     Train {
-        dir: PathBuf,
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
         /// Instead of training, write every hop's features as CSV to this file.
         #[arg(long)]
         dump: Option<PathBuf>,
         /// Another draw of the networks' random starts (0 gives the checked-in weights).
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Instead of training, check that these folders hold the data the checked-in weights
+        /// were fitted on and that the trainer still fits them (all calls, or a part with dev).
+        #[arg(long, conflicts_with_all = ["dump", "seed"])]
+        check: bool,
+    },
+    /// Held-out estimate: train on some calls, score the others, with no music track or voice
+    /// of a scored call in the training.
+    #[command(hide = true)]
+    Crossval {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Number of folds.
+        #[arg(long, default_value_t = 8)]
+        folds: usize,
+        /// Draws of the networks' random starts to average over (comma-separated).
+        #[arg(long, default_value = "0,1,2", value_delimiter = ',')]
+        draws: Vec<u64>,
+        /// Print every call's row for each draw.
+        #[arg(long)]
+        calls: bool,
+        /// Score the checked-in model on every call instead (in-sample; agrees with `eval`).
+        #[arg(long)]
+        in_sample: bool,
+        /// Hidden layer widths to try instead of the checked-in design (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        hidden: Option<Vec<usize>>,
+        /// Networks per model to try instead of the checked-in design.
+        #[arg(long)]
+        members: Option<usize>,
+        /// Training passes to try instead of the checked-in design.
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// Print what the guard decided on the calls whose names contain this, with their labels.
+        #[arg(long)]
+        trace: Option<String>,
+        /// Policy timings to try instead of the defaults (as `eval --guard`).
+        #[arg(long)]
+        guard: Option<PathBuf>,
+        /// Hold out and score only the calls of these sets (comma-separated, e.g. dev,train);
+        /// the others are always trained on, minus the hops that hear a held-out recording.
+        #[arg(long, value_delimiter = ',')]
+        score: Option<Vec<String>>,
+        /// Write each draw's NAME.muted.json (for score.py) and NAME.analysis.json here, in a
+        /// folder per draw.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -225,11 +272,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let gate = gate.as_deref().map(Gate::load).transpose()?;
             let cfg = match guard {
-                Some(path) => {
-                    let text = std::fs::read_to_string(&path)
-                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-                    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
-                }
+                Some(path) => guard_file(&path)?,
                 None => cfg,
             };
             let started = Instant::now();
@@ -375,23 +418,139 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Train {
-            dir,
+            dirs,
             dump: Some(csv),
             ..
         } => {
             let mut w = std::io::BufWriter::new(std::fs::File::create(&csv)?);
-            holdguard::train::dump(&dir, &mut w)?;
+            holdguard::train::dump(&dirs, &mut w)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Train {
-            dir,
+            dirs, check: true, ..
+        } => {
+            println!("{}", holdguard::train::check(&dirs)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Train {
+            dirs,
             dump: None,
             seed,
+            ..
         } => {
-            print!("{}", holdguard::train::train(&dir, seed)?);
+            print!("{}", holdguard::train::train(&dirs, seed)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Crossval {
+            dirs,
+            folds,
+            draws,
+            calls,
+            in_sample,
+            hidden,
+            members,
+            epochs,
+            trace,
+            guard,
+            score,
+            out,
+        } => {
+            let cfg = match guard {
+                Some(path) => guard_file(&path)?,
+                None => cfg,
+            };
+            use holdguard::train::crossval as cv;
+            let started = Instant::now();
+            let corpus = holdguard::train::data::Corpus::load(&dirs)?;
+            eprintln!(
+                "{} calls analysed in {:.1} s",
+                corpus.calls.len(),
+                started.elapsed().as_secs_f64()
+            );
+            let mut design = holdguard::train::fit::Design::default();
+            design.hidden = hidden.unwrap_or(design.hidden);
+            design.members = members.unwrap_or(design.members);
+            design.epochs = epochs.unwrap_or(design.epochs);
+            let opts = cv::Options {
+                folds,
+                draws,
+                design,
+                guard: cfg,
+                miss_after: 10.0,
+            };
+            if in_sample {
+                let r = cv::in_sample(&corpus, &holdguard::dsp::model::MODEL, &opts);
+                print!("{}", r.table());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let scored: Vec<bool> = corpus
+                .calls
+                .iter()
+                .map(|c| {
+                    score
+                        .as_ref()
+                        .is_none_or(|s| s.iter().any(|s| s == holdguard::train::set_of(c)))
+                })
+                .collect();
+            if !scored.iter().any(|&s| s) {
+                anyhow::bail!("--score names no set of the given calls");
+            }
+            let f = cv::make_folds(&corpus, opts.folds, &scored);
+            let reports = cv::crossval(&corpus, &f, &opts);
+            if let Some(first) = reports.first() {
+                print!("{}", cv::folds_text(&corpus, &f, &first.train_hops));
+            }
+            let mut figures = Vec::new();
+            for r in &reports {
+                if let Some(dir) = &out {
+                    let dir = dir.join(format!("draw{}", r.draw));
+                    r.report.write_results(&dir)?;
+                    for (c, a) in corpus
+                        .calls
+                        .iter()
+                        .zip(&r.analyses)
+                        .zip(&scored)
+                        .filter(|x| *x.1)
+                        .map(|x| x.0)
+                    {
+                        let p = dir.join(format!("{}.analysis.json", c.labels.name));
+                        std::fs::write(&p, serde_json::to_string(&analysis_json(a))?)?;
+                    }
+                }
+                if calls {
+                    print!("{}", r.report.table());
+                }
+                if let Some(name) = &trace {
+                    for (c, a) in corpus.calls.iter().zip(&r.analyses) {
+                        if c.labels.name.contains(name.as_str()) {
+                            print!("{}", analysis_text(std::path::Path::new(&c.labels.name), a));
+                            println!("labels: {}", label_text(&c.labels));
+                        }
+                    }
+                }
+                let fig = cv::Figures::of(&r.report);
+                print!("{}", cv::confusion_text(&r.confusion));
+                println!("held out, draw {}: {}", r.draw, fig.line());
+                figures.push(fig);
+            }
+            if figures.len() > 1 {
+                println!(
+                    "held out, mean of {} draws: {}",
+                    figures.len(),
+                    cv::Figures::mean(&figures).line()
+                );
+            }
+            eprintln!("{:.0} s in all", started.elapsed().as_secs_f64());
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Policy timings from a TOML file with the keys of the config's `[guard]` table.
+fn guard_file(path: &std::path::Path) -> anyhow::Result<GuardConfig> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 fn hms(secs: f64) -> String {
@@ -512,6 +671,22 @@ fn analysis_json(a: &Analysis) -> serde_json::Value {
             "far_classes_s": classes,
         },
     })
+}
+
+/// A call's labelled holds, agent onsets and user speech, on the clock `analyze` prints.
+fn label_text(l: &holdguard::eval::labels::CallLabels) -> String {
+    let spans = |v: &[[f64; 2]]| {
+        v.iter()
+            .map(|[a, b]| format!("{}–{}", clock(*a), clock(*b)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        "hold {}; live {}; user speech {}",
+        spans(&l.expect.mute),
+        spans(&l.expect.open),
+        spans(&l.user_speech)
+    )
 }
 
 fn analysis_text(far: &std::path::Path, a: &Analysis) -> String {

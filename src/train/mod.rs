@@ -1,0 +1,318 @@
+//! Reproducing the classifier weights in `src/dsp/model.rs` from labelled corpora, and
+//! measuring how well that training carries over to calls it has not heard.
+//!
+//! `holdguard train DIR... > src/dsp/model.rs` runs every far track through the engine's feature
+//! extractor, labels each hop from the segment list and fits the networks of `dsp::classifier`
+//! (`fit`). Deterministic: the same corpora give the same file, bit for bit. `holdguard crossval
+//! DIR...` (`crossval`) scores the same training on calls whose music and voices it never heard.
+
+pub mod crossval;
+pub mod data;
+pub mod fit;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use crate::dsp::features::{FEATURE_NAMES, HOP_SECONDS, N_FEATURES};
+use data::Corpus;
+pub use data::{file_activity, file_features};
+use fit::{Design, Trained};
+
+/// Writes every hop's features and reference class as CSV (for looking at the data).
+pub fn dump(dirs: &[PathBuf], out: &mut impl std::io::Write) -> anyhow::Result<()> {
+    let corpus = Corpus::load(dirs)?;
+    write!(out, "call,t,truth,heard,print,active")?;
+    for n in FEATURE_NAMES {
+        write!(out, ",{n}")?;
+    }
+    writeln!(out)?;
+    for c in &corpus.calls {
+        for (i, f) in c.far.iter().enumerate() {
+            let t = (i as f64 + 1.0) * HOP_SECONDS;
+            let truth = c.truth[i].map_or(String::new(), |y| y.to_string());
+            let heard = corpus.names(c.heard[i]).join(" ");
+            write!(
+                out,
+                "{},{t:.3},{truth},{heard},{},{}",
+                c.labels.name, f.print, f.active as u8
+            )?;
+            for v in f.vector() {
+                write!(out, ",{v:.4}")?;
+            }
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// The training hops of `corpus`: every decided hop of the calls `use_call` accepts whose
+/// sound `use_hop` accepts (the cross-validation leaves out what its test calls play).
+pub fn training_set(
+    corpus: &Corpus,
+    use_call: impl Fn(usize) -> bool,
+    use_hop: impl Fn(data::SourceSet) -> bool,
+) -> (Vec<[f32; N_FEATURES]>, Vec<u8>) {
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for (ci, c) in corpus.calls.iter().enumerate() {
+        if !use_call(ci) {
+            continue;
+        }
+        for ((f, truth), &heard) in c.far.iter().zip(&c.truth).zip(&c.heard) {
+            if let Some(y) = truth {
+                if use_hop(heard) {
+                    xs.push(f.vector());
+                    ys.push(*y);
+                }
+            }
+        }
+    }
+    (xs, ys)
+}
+
+/// The set whose calls CI holds without generating any (`shared/corpus/dev`): `train --check`
+/// refits on it alone to tell whether the trainer still makes the weights it made.
+pub const FIRST_SET: &str = "dev";
+
+/// FNV-1a, 64 bits: a digest that is the same on every machine.
+struct Digest(u64);
+
+impl Digest {
+    fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 ^= x as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn floats(&mut self, v: &[f32]) {
+        for x in v {
+            self.bytes(&x.to_bits().to_le_bytes());
+        }
+    }
+}
+
+/// Digest of what one call gives the trainer: every hop's model inputs and reference class.
+pub fn call_digest(c: &data::CallData) -> u64 {
+    let mut d = Digest::new();
+    for (f, t) in c.far.iter().zip(&c.truth) {
+        d.bytes(&[t.unwrap_or(u8::MAX)]);
+        d.floats(&f.vector());
+    }
+    d.0
+}
+
+/// Digest of a classifier's shape and weights.
+pub fn model_digest(m: &crate::dsp::classifier::Model) -> u64 {
+    let mut d = Digest::new();
+    for &x in m.dims {
+        d.bytes(&(x as u64).to_le_bytes());
+    }
+    d.floats(m.mean);
+    d.floats(m.scale);
+    for w in m.members {
+        d.floats(w);
+    }
+    d.0
+}
+
+/// The set a call belongs to, from its labels (or its name's prefix).
+/// The corpus set a call belongs to (`dev`, `train`, `extra`…), from its labels or name.
+pub fn set_of(c: &data::CallData) -> &str {
+    c.labels
+        .set
+        .as_deref()
+        .unwrap_or_else(|| c.labels.name.split('_').next().unwrap_or(""))
+}
+
+/// Fits the checked-in design to every hop of the calls `use_call` accepts.
+fn fit_calls(corpus: &Corpus, use_call: impl Fn(usize) -> bool, draw: u64) -> Trained {
+    let (xs, ys) = training_set(corpus, use_call, |_| true);
+    fit::fit(&xs, &ys, &Design::default(), draw)
+}
+
+/// Fits the model on every call in `dirs` and returns the Rust source of `model.rs`. `draw`
+/// picks the networks' random starts and batch order; draw 0 gives the checked-in weights.
+pub fn train(dirs: &[PathBuf], draw: u64) -> anyhow::Result<String> {
+    let corpus = Corpus::load(dirs)?;
+    let trained = fit_calls(&corpus, |_| true, draw);
+    let first = fit_calls(&corpus, |c| set_of(&corpus.calls[c]) == FIRST_SET, draw);
+    let first_digest = first.with_model(model_digest);
+    let sets: Vec<String> = dirs
+        .iter()
+        .map(|d| {
+            d.file_name().map_or(d.display().to_string(), |n| {
+                n.to_string_lossy().into_owned()
+            })
+        })
+        .collect();
+    source(&trained, &corpus, &sets.join(" "), draw, first_digest)
+}
+
+/// Checks that `dirs` hold the data the checked-in weights were fitted on, and that this trainer
+/// still fits them: every call's hops must match the digest `model.rs` recorded for it; given all
+/// the calls, the weights are fitted again and compared; given a part that includes the
+/// [`FIRST_SET`], that set's weights are. Returns what was checked.
+pub fn check(dirs: &[PathBuf]) -> anyhow::Result<String> {
+    use crate::dsp::model::{FIRST_SET_WEIGHTS, MODEL, TRAINED_ON};
+    let corpus = Corpus::load(dirs)?;
+    let mut bad = Vec::new();
+    for c in &corpus.calls {
+        let name = c.labels.name.as_str();
+        match TRAINED_ON.iter().find(|(n, _, _)| *n == name) {
+            None => bad.push(format!(
+                "{name}: not a call the checked-in weights were fitted on"
+            )),
+            Some((_, _, digest)) if *digest != call_digest(c) => bad.push(format!(
+                "{name}: its hops differ from those the checked-in weights were fitted on \
+                 (features, labels or the generated audio changed)"
+            )),
+            Some(_) => {}
+        }
+    }
+    if !bad.is_empty() {
+        anyhow::bail!(
+            "{}\nretrain with `bash scripts/train.sh` and commit src/dsp/model.rs",
+            bad.join("\n")
+        );
+    }
+    let all = TRAINED_ON.len() == corpus.calls.len();
+    let (what, got, want) = if all {
+        let t = fit_calls(&corpus, |_| true, 0);
+        ("all", t.with_model(model_digest), model_digest(&MODEL))
+    } else {
+        let first = |(_, set, _): &&(&str, &str, u64)| *set == FIRST_SET;
+        let expected = TRAINED_ON.iter().filter(first).count();
+        let have = corpus
+            .calls
+            .iter()
+            .filter(|c| set_of(c) == FIRST_SET)
+            .count();
+        if have != expected {
+            anyhow::bail!(
+                "give all {expected} calls of the {FIRST_SET} set (found {have}), or every call \
+                 the weights were fitted on"
+            );
+        }
+        let t = fit_calls(&corpus, |c| set_of(&corpus.calls[c]) == FIRST_SET, 0);
+        (FIRST_SET, t.with_model(model_digest), FIRST_SET_WEIGHTS)
+    };
+    if got != want {
+        anyhow::bail!(
+            "the trainer no longer fits the recorded weights to the {what} calls: \
+             retrain with `bash scripts/train.sh` and commit src/dsp/model.rs"
+        );
+    }
+    Ok(format!(
+        "{} of {} training calls match the data the weights were fitted on; refitting the {what} \
+         calls gives the recorded weights",
+        corpus.calls.len(),
+        TRAINED_ON.len()
+    ))
+}
+
+/// The Rust source of `model.rs` for a fitted classifier.
+fn source(
+    t: &Trained,
+    corpus: &Corpus,
+    sets: &str,
+    draw: u64,
+    first_digest: u64,
+) -> anyhow::Result<String> {
+    let calls = corpus.calls.len();
+    let mut s = String::new();
+    let seed_arg = if draw == 0 {
+        String::new()
+    } else {
+        format!(" --seed {draw}")
+    };
+    writeln!(
+        s,
+        "//! Classifier weights, written by `holdguard train {sets}{seed_arg}` (`bash scripts/train.sh`) — do not edit by hand."
+    )?;
+    writeln!(s, "//!")?;
+    writeln!(
+        s,
+        "//! {} hops from {calls} calls; final class-weighted log loss {:.4}.",
+        t.hops, t.loss
+    )?;
+    writeln!(s, "//! Inputs, in order: {}.", FEATURE_NAMES.join(", "))?;
+    writeln!(
+        s,
+        "//! Classes, in order: silence, tone, music, speech, speech over music."
+    )?;
+    writeln!(s)?;
+    writeln!(s, "use super::classifier::Model;")?;
+    writeln!(s)?;
+    writeln!(
+        s,
+        "/// The checked-in classifier: {} networks of layers {:?} whose outputs are averaged.",
+        t.members.len(),
+        t.dims
+    )?;
+    writeln!(s, "#[rustfmt::skip]")?;
+    writeln!(
+        s,
+        "#[allow(clippy::approx_constant)] // learned numbers that happen to look like pi/6"
+    )?;
+    writeln!(s, "pub static MODEL: Model = Model {{")?;
+    writeln!(s, "    dims: &{:?},", t.dims)?;
+    writeln!(s, "    mean: &{},", fmt_row(&t.mean))?;
+    writeln!(s, "    scale: &{},", fmt_row(&t.scale))?;
+    writeln!(s, "    members: &[")?;
+    for m in &t.members {
+        writeln!(s, "        &[")?;
+        let mut rest = m.as_slice();
+        for d in t.dims.windows(2) {
+            for _ in 0..d[1] {
+                let (row, r) = rest.split_at(d[0] + 1);
+                writeln!(s, "            {}", fmt_items(row))?;
+                rest = r;
+            }
+        }
+        writeln!(s, "        ],")?;
+    }
+    writeln!(s, "    ],")?;
+    writeln!(s, "}};")?;
+    writeln!(s)?;
+    writeln!(
+        s,
+        "/// The calls the weights were fitted on: name, set, and a digest of their hops (model inputs"
+    )?;
+    writeln!(
+        s,
+        "/// and reference classes), so `holdguard train --check` can tell the data apart."
+    )?;
+    writeln!(s, "pub static TRAINED_ON: &[(&str, &str, u64)] = &[")?;
+    for c in &corpus.calls {
+        writeln!(
+            s,
+            "    ({:?}, {:?}, {:#018x}),",
+            c.labels.name,
+            set_of(c),
+            call_digest(c)
+        )?;
+    }
+    writeln!(s, "];")?;
+    writeln!(s)?;
+    writeln!(
+        s,
+        "/// Digest of the weights the same training fits to the `{FIRST_SET}` calls alone."
+    )?;
+    writeln!(
+        s,
+        "pub const FIRST_SET_WEIGHTS: u64 = {first_digest:#018x};"
+    )?;
+    Ok(s)
+}
+
+fn fmt_items(v: &[f32]) -> String {
+    let items: Vec<String> = v.iter().map(|x| format!("{x:.4}")).collect();
+    format!("{},", items.join(", "))
+}
+
+fn fmt_row(v: &[f32]) -> String {
+    let items: Vec<String> = v.iter().map(|x| format!("{x:.4}")).collect();
+    format!("[{}]", items.join(", "))
+}
