@@ -190,6 +190,10 @@ enum Cmd {
         /// the others are always trained on, minus the hops that hear a held-out recording.
         #[arg(long, value_delimiter = ',')]
         score: Option<Vec<String>>,
+        /// Keep each draw's held-out probabilities here and replay them when present, to score
+        /// guard changes without retraining (delete the folder after changing the classifier).
+        #[arg(long)]
+        probs: Option<PathBuf>,
         /// Write each draw's NAME.muted.json (for score.py) and NAME.analysis.json here, in a
         /// folder per draw.
         #[arg(long)]
@@ -453,6 +457,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             trace,
             guard,
             score,
+            probs,
             out,
         } => {
             let cfg = match guard {
@@ -477,6 +482,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 design,
                 guard: cfg,
                 miss_after: 10.0,
+                probs,
             };
             if in_sample {
                 let r = cv::in_sample(&corpus, &holdguard::dsp::model::MODEL, &opts);

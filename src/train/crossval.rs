@@ -12,8 +12,10 @@
 //! draw. Because held-out scores swing with the networks' random starts, the whole procedure runs
 //! for several draws, and the mean over draws is the estimate.
 
+use std::path::{Path, PathBuf};
+
 use crate::analyze::Analysis;
-use crate::dsp::classifier::{classify_with, Class, Model, N_CLASSES};
+use crate::dsp::classifier::{classify_with, Class, Model, Probs, N_CLASSES};
 use crate::engine::{Decider, FarHop, Sink};
 use crate::eval::Report;
 use crate::guard::{Event, GuardConfig, Transition};
@@ -30,6 +32,10 @@ pub struct Options {
     pub design: Design,
     pub guard: GuardConfig,
     pub miss_after: f64,
+    /// Where held-out probabilities are kept per draw: replayed when every held-out call of the
+    /// draw has them, written otherwise. Lets a guard change be scored on held-out classifier
+    /// output in seconds; stale after any change to the features or the training.
+    pub probs: Option<PathBuf>,
 }
 
 /// One draw's held-out results.
@@ -181,11 +187,11 @@ impl Sink for Collect<'_> {
 }
 
 /// Held-out hops of one call by reference and decided class.
-fn confusion(c: &CallData, model: &Model) -> [[u64; N_CLASSES]; N_CLASSES] {
+fn confusion(c: &CallData, probs: &[Probs]) -> [[u64; N_CLASSES]; N_CLASSES] {
     let mut m = [[0u64; N_CLASSES]; N_CLASSES];
-    for (f, t) in c.far.iter().zip(&c.truth) {
+    for (p, t) in probs.iter().zip(&c.truth) {
         if let Some(y) = t {
-            m[*y as usize][classify_with(model, f).best() as usize] += 1;
+            m[*y as usize][p.best() as usize] += 1;
         }
     }
     m
@@ -211,18 +217,55 @@ pub fn confusion_text(m: &[[u64; N_CLASSES]; N_CLASSES]) -> String {
 
 /// Decides one analysed call with `model`, as `analyze` would.
 pub fn decide(c: &CallData, model: &Model, cfg: &GuardConfig) -> Analysis {
+    decide_probs(c, &probs_of(c, model), cfg)
+}
+
+/// The model's probabilities for every hop of a call.
+fn probs_of(c: &CallData, model: &Model) -> Vec<Probs> {
+    c.far.iter().map(|f| classify_with(model, f)).collect()
+}
+
+/// Decides one analysed call from its hops' probabilities.
+fn decide_probs(c: &CallData, probs: &[Probs], cfg: &GuardConfig) -> Analysis {
     let mut a = Analysis {
         duration: c.duration,
         ..Default::default()
     };
     let mut decider = Decider::new(cfg.clone());
     let mut sink = Collect(&mut a);
-    for (i, f) in c.far.iter().enumerate() {
-        let hop = FarHop::new(f, classify_with(model, f));
+    for (i, (f, p)) in c.far.iter().zip(probs).enumerate() {
+        let hop = FarHop::new(f, *p);
         let mic = c.mic.get(i).copied().unwrap_or(false);
         decider.step(&hop, mic, &mut sink);
     }
     a
+}
+
+/// Probabilities as little-endian f32s, one class after another per hop.
+fn write_probs(path: &Path, probs: &[Probs]) -> std::io::Result<()> {
+    let bytes: Vec<u8> = probs
+        .iter()
+        .flat_map(|p| p.0)
+        .flat_map(f32::to_le_bytes)
+        .collect();
+    std::fs::write(path, bytes)
+}
+
+/// Reads what [`write_probs`] wrote for a call of `hops` hops; `None` when absent or another size.
+fn read_probs(path: &Path, hops: usize) -> Option<Vec<Probs>> {
+    let bytes = std::fs::read(path).ok()?;
+    if bytes.len() != hops * N_CLASSES * 4 {
+        return None;
+    }
+    let vals: Vec<f32> = bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    Some(
+        vals.chunks_exact(N_CLASSES)
+            .map(|v| Probs(std::array::from_fn(|i| v[i])))
+            .collect(),
+    )
 }
 
 /// Runs the cross-validation; one report per draw.
@@ -233,25 +276,58 @@ pub fn crossval(corpus: &Corpus, folds: &Folds, opts: &Options) -> Vec<DrawRepor
         let mut analyses: Vec<Option<Analysis>> = vec![None; corpus.calls.len()];
         let mut train_hops = Vec::new();
         let mut conf = [[0u64; N_CLASSES]; N_CLASSES];
-        for f in 0..k {
-            let h = folds.held_out[f];
-            let (xs, ys) = training_set(corpus, |c| folds.fold[c] != f, |heard| heard & h == 0);
-            train_hops.push(xs.len());
-            let trained = fit(&xs, &ys, &opts.design, draw);
-            let test: Vec<usize> = (0..corpus.calls.len())
-                .filter(|&c| folds.fold[c] == f)
-                .collect();
-            let decided = trained.with_model(|m| {
-                parallel_map(&test, |&c| {
-                    let call = &corpus.calls[c];
-                    (decide(call, m, &opts.guard), confusion(call, m))
-                })
-            });
-            for (c, (a, cm)) in test.into_iter().zip(decided) {
-                analyses[c] = Some(a);
-                for (a, b) in conf.iter_mut().flatten().zip(cm.iter().flatten()) {
-                    *a += b;
+        let cache = opts.probs.as_ref().map(|d| d.join(format!("draw{draw}")));
+        let cached = |c: usize| {
+            let call = &corpus.calls[c];
+            let dir = cache.as_ref()?;
+            read_probs(
+                &dir.join(format!("{}.probs", call.labels.name)),
+                call.far.len(),
+            )
+        };
+        let replay: Option<Vec<(usize, Vec<Probs>)>> = (0..corpus.calls.len())
+            .filter(|&c| folds.fold[c] != TRAIN_ONLY)
+            .map(|c| cached(c).map(|p| (c, p)))
+            .collect();
+        let mut held_out = Vec::new();
+        if let Some(all) = replay.filter(|_| cache.is_some()) {
+            held_out = all;
+        } else {
+            for f in 0..k {
+                let h = folds.held_out[f];
+                let (xs, ys) = training_set(corpus, |c| folds.fold[c] != f, |heard| heard & h == 0);
+                train_hops.push(xs.len());
+                let trained = fit(&xs, &ys, &opts.design, draw);
+                let test: Vec<usize> = (0..corpus.calls.len())
+                    .filter(|&c| folds.fold[c] == f)
+                    .collect();
+                let probs =
+                    trained.with_model(|m| parallel_map(&test, |&c| probs_of(&corpus.calls[c], m)));
+                held_out.extend(test.into_iter().zip(probs));
+            }
+            if let Some(dir) = &cache {
+                let saved = std::fs::create_dir_all(dir).and_then(|_| {
+                    held_out.iter().try_for_each(|(c, p)| {
+                        let name = &corpus.calls[*c].labels.name;
+                        write_probs(&dir.join(format!("{name}.probs")), p)
+                    })
+                });
+                if let Err(e) = saved {
+                    eprintln!(
+                        "crossval: cannot keep the probabilities in {}: {e}",
+                        dir.display()
+                    );
                 }
+            }
+        }
+        let decided = parallel_map(&held_out, |(c, p)| {
+            let call = &corpus.calls[*c];
+            (decide_probs(call, p, &opts.guard), confusion(call, p))
+        });
+        for ((c, _), (a, cm)) in held_out.iter().zip(decided) {
+            analyses[*c] = Some(a);
+            for (a, b) in conf.iter_mut().flatten().zip(cm.iter().flatten()) {
+                *a += b;
             }
         }
         let analyses: Vec<Analysis> = analyses
