@@ -4,8 +4,11 @@
 //! blocks, so memory stays flat however long the recording is. Every failure names the file and
 //! says what is wrong with it, because the user's next step depends on which file is broken.
 
+use std::cell::Cell;
 use std::fs::File;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 
 use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::{Decoder, DecoderOptions, CODEC_TYPE_NULL};
@@ -73,22 +76,24 @@ impl AudioSource {
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
         }
-        let probed = symphonia::default::get_probe()
-            .format(
+        let probed = contained(|| {
+            symphonia::default::get_probe().format(
                 &hint,
                 mss,
                 &FormatOptions::default(),
                 &MetadataOptions::default(),
             )
-            .map_err(|e| match e {
-                SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    SourceError::Truncated { path: p() }
-                }
-                e => SourceError::Format {
-                    path: p(),
-                    reason: describe(&e),
-                },
-            })?;
+        })
+        .map_err(|reason| SourceError::Format { path: p(), reason })?
+        .map_err(|e| match e {
+            SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                SourceError::Truncated { path: p() }
+            }
+            e => SourceError::Format {
+                path: p(),
+                reason: describe(&e),
+            },
+        })?;
         let format = probed.format;
         let track = format
             .tracks()
@@ -109,12 +114,14 @@ impl AudioSource {
             .unwrap_or(1)
             .max(1);
         let track_id = track.id;
-        let decoder = symphonia::default::get_codecs()
-            .make(&track.codec_params, &DecoderOptions::default())
-            .map_err(|e| SourceError::Format {
-                path: p(),
-                reason: describe(&e),
-            })?;
+        let decoder = contained(|| {
+            symphonia::default::get_codecs().make(&track.codec_params, &DecoderOptions::default())
+        })
+        .map_err(|reason| SourceError::Format { path: p(), reason })?
+        .map_err(|e| SourceError::Format {
+            path: p(),
+            reason: describe(&e),
+        })?;
         Ok(Self {
             path: p(),
             format,
@@ -142,33 +149,37 @@ impl AudioSource {
     /// error; a file cut short after that ends where the cut is, as a media player would.
     pub fn read_into(&mut self, out: &mut Vec<f32>) -> Result<bool, SourceError> {
         loop {
-            let packet = match self.format.next_packet() {
-                Ok(p) => p,
-                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            let packet = match contained(|| self.format.next_packet()) {
+                Err(reason) => return self.damaged(reason),
+                Ok(Ok(p)) => p,
+                Ok(Err(SymError::IoError(e))) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                     return self.finish();
                 }
-                Err(SymError::ResetRequired) => return self.finish(),
-                Err(e) => {
-                    if self.frames_read > 0 {
-                        // Damage after real audio: keep what was decoded, like a player does.
-                        return Ok(false);
-                    }
-                    return Err(SourceError::Decode {
-                        path: self.path.clone(),
-                        reason: describe(&e),
-                    });
-                }
+                Ok(Err(SymError::ResetRequired)) => return self.finish(),
+                Ok(Err(e)) => return self.damaged(describe(&e)),
             };
             if packet.track_id() != self.track_id {
                 continue;
             }
-            let decoded = match self.decoder.decode(&packet) {
-                Ok(d) => d,
-                // A corrupt packet is skipped; the stream goes on.
-                Err(SymError::DecodeError(_)) => continue,
-                Err(e) => {
+            let (path, frames_read) = (&self.path, self.frames_read);
+            let decoder = &mut self.decoder;
+            let decoded = match contained(move || decoder.decode(&packet)) {
+                Err(reason) if frames_read > 0 => {
+                    let _ = reason;
+                    return Ok(false);
+                }
+                Err(reason) => {
                     return Err(SourceError::Decode {
-                        path: self.path.clone(),
+                        path: path.clone(),
+                        reason,
+                    })
+                }
+                Ok(Ok(d)) => d,
+                // A corrupt packet is skipped; the stream goes on.
+                Ok(Err(SymError::DecodeError(_))) => continue,
+                Ok(Err(e)) => {
+                    return Err(SourceError::Decode {
+                        path: path.clone(),
                         reason: describe(&e),
                     })
                 }
@@ -201,6 +212,18 @@ impl AudioSource {
         }
     }
 
+    /// The stream cannot go on: after real audio it ends where the damage is, like a player
+    /// does; before any, the file is unusable.
+    fn damaged(&self, reason: String) -> Result<bool, SourceError> {
+        if self.frames_read > 0 {
+            return Ok(false);
+        }
+        Err(SourceError::Decode {
+            path: self.path.clone(),
+            reason,
+        })
+    }
+
     fn finish(&self) -> Result<bool, SourceError> {
         if self.frames_read == 0 {
             return Err(SourceError::Empty {
@@ -229,4 +252,37 @@ fn describe(e: &SymError) -> String {
         SymError::LimitError(m) => format!("limit exceeded: {m}"),
         SymError::ResetRequired => "stream changed mid-file".into(),
     }
+}
+
+thread_local! {
+    /// Set while this thread runs decoder code under [`contained`].
+    static IN_DECODER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs decoder code that may panic on damaged input (symphonia asserts on some impossible header
+/// values, such as a 0 Hz WAV) and turns a panic into an error message. The panic hook stays
+/// quiet for these, so the user sees the one-line error and not a backtrace.
+fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static QUIET_HOOK: Once = Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_DECODER.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    IN_DECODER.with(|d| d.set(true));
+    // A source whose decoder panicked is not read further: its caller stops at the end or the
+    // error this becomes.
+    let result = std::panic::catch_unwind(AssertUnwindSafe(f));
+    IN_DECODER.with(|d| d.set(false));
+    result.map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the decoder gave up".into());
+        format!("damaged header or data: {what}")
+    })
 }

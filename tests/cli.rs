@@ -92,7 +92,8 @@ fn bad_inputs_get_one_line_and_exit_2() {
     std::fs::write(&unsupported, wav(16_000, 1000, 0x0050)).unwrap();
     assert_bad(&unsupported, "unsupported codec");
 
-    for rate in [1, 4_000, 1_000_000] {
+    // 0 Hz trips an assertion inside the WAV reader: contained, and reported like the others.
+    for rate in [0, 1, 4_000, 1_000_000] {
         let absurd = tmp(&format!("rate-{rate}.wav"));
         std::fs::write(&absurd, wav(rate, 1000, 1)).unwrap();
         assert_bad(&absurd, "absurd sample rate");
