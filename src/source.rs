@@ -71,6 +71,10 @@ impl AudioSource {
                 reason: "is a directory".into(),
             });
         }
+        // symphonia asserts on a WAV that claims 0 Hz; such a header is refused here first.
+        if let Some(rate) = wav_header_rate(&file).filter(|r| !(MIN_RATE..=MAX_RATE).contains(r)) {
+            return Err(SourceError::Rate { path: p(), rate });
+        }
         let mss = MediaSourceStream::new(Box::new(file), Default::default());
         let mut hint = Hint::new();
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
@@ -285,4 +289,29 @@ fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
             .unwrap_or_else(|| "the decoder gave up".into());
         format!("damaged header or data: {what}")
     })
+}
+
+/// The sample rate a RIFF/WAVE file's `fmt ` chunk states, if the file is one and the chunk sits
+/// in its first 64 KiB. Reads through a clone of the handle and puts its position back.
+fn wav_header_rate(file: &File) -> Option<u32> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = file.try_clone().ok()?;
+    let mut head = Vec::with_capacity(1 << 16);
+    let read = (&mut f).take(1 << 16).read_to_end(&mut head);
+    f.seek(SeekFrom::Start(0)).ok()?;
+    read.ok()?;
+    if head.len() < 12 || &head[..4] != b"RIFF" || &head[8..12] != b"WAVE" {
+        return None;
+    }
+    let mut at = 12;
+    while at + 8 <= head.len() {
+        let id = &head[at..at + 4];
+        let len = u32::from_le_bytes(head[at + 4..at + 8].try_into().ok()?) as usize;
+        if id == b"fmt " {
+            let rate = head.get(at + 12..at + 16)?;
+            return Some(u32::from_le_bytes(rate.try_into().ok()?));
+        }
+        at = at.checked_add(8 + len + (len & 1))?;
+    }
+    None
 }

@@ -105,6 +105,45 @@ fn bad_inputs_get_one_line_and_exit_2() {
 }
 
 #[test]
+fn malformed_wav_headers_are_refused_in_one_line_or_read_as_far_as_they_go() {
+    // A second of 16 kHz silence, then one header field overwritten (offset, bytes).
+    let patched = |name: &str, at: usize, bytes: &[u8], extra: &[u8]| {
+        let mut v = wav(16_000, 16_000, 1);
+        v[at..at + bytes.len()].copy_from_slice(bytes);
+        v.extend(extra);
+        let path = tmp(&format!("{name}.wav"));
+        std::fs::write(&path, v).unwrap();
+        path
+    };
+    let refused = [
+        ("rate-4-GHz", 24, 4_000_000_000u32.to_le_bytes().to_vec()),
+        ("no-channels", 22, 0u16.to_le_bytes().to_vec()),
+        ("65535-channels", 22, 65535u16.to_le_bytes().to_vec()),
+        ("0-bits", 34, 0u16.to_le_bytes().to_vec()),
+        ("7-bits", 34, 7u16.to_le_bytes().to_vec()),
+        ("block-align-0", 32, 0u16.to_le_bytes().to_vec()),
+    ];
+    for (name, at, bytes) in refused {
+        assert_bad(&patched(name, at, &bytes, &[]), name);
+    }
+    // A data length past the end of the file, or an odd byte after the last frame: the audio
+    // that is there is analysed, as a media player would play it.
+    let past_end = patched("data-past-end", 40, &320_000u32.to_le_bytes(), &[]);
+    let mut v = std::fs::read(&past_end).unwrap();
+    v[4..8].copy_from_slice(&(36 + 320_000u32).to_le_bytes()); // a 10 s file cut after 1 s
+    std::fs::write(&past_end, v).unwrap();
+    let readable = [
+        past_end,
+        patched("odd-data", 40, &32_001u32.to_le_bytes(), &[7]),
+    ];
+    for path in readable {
+        let (code, stdout, stderr) = holdguard(&["analyze", path.to_str().unwrap()]);
+        assert_eq!(code, 0, "{}: {stderr}", path.display());
+        assert!(stdout.contains("1.0 s"), "{}: {stdout}", path.display());
+    }
+}
+
+#[test]
 fn samples_that_are_not_numbers_are_heard_as_silence() {
     // A corrupt float recording: a tone with stretches of NaN and infinities, far end and mic.
     for rate in [8_000u32, 16_000, 48_000] {
