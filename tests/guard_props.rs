@@ -428,12 +428,14 @@ fn reopen_over_bed(duck_db: f32, voice_db: f32) -> (Option<f64>, bool) {
 }
 
 #[test]
-fn a_voice_over_music_that_did_not_make_room_for_it_reopens_at_once() {
-    // An agent talking over the music: the bed plays on at its level, the voice lifts it. The
-    // music goes on under the agent, and must not mute them again.
+fn a_voice_over_music_that_did_not_make_room_for_it_reopens_after_a_short_wait() {
+    // An agent talking over the music: the bed plays on at its level, the voice lifts it. It
+    // waits 0.6 s for a print (not the 1.5 s of a ducked recording): held out, reopening at
+    // once was as often a loud passage of the music as an agent. The music goes on under the
+    // agent, and must not mute them again.
     let (live, muted_again) = reopen_over_bed(-30.0, -20.0);
     let live = live.expect("the agent over the music reopens");
-    assert!(live <= 0.4, "{live:.3} s");
+    assert!((0.6..=1.0).contains(&live), "{live:.3} s");
     assert!(!muted_again, "the music muted the agent again");
     // A recorded announcement: the producer ducked the music to make room for the voice.
     assert_eq!(reopen_over_bed(-45.0, -24.0).0, None);
@@ -513,13 +515,14 @@ fn half_a_second_of_music_in_the_middle_of_the_talk_does_not_mute() {
     stretch(&mut v, Class::Speech, 2.0, false);
     let (trs, _, muted) = run(&v, &[]);
     assert!(muted.iter().all(|m| !m), "{trs:?}");
-    // Real hold music after the same talk still mutes within two seconds.
+    // Real hold music after the same talk still mutes: once it has played four seconds without
+    // a break, since the far end had just answered the user (a voice heard as music pauses).
     let music_at = v.len() as f64 * HOP;
-    stretch(&mut v, Class::Music, 5.0, false);
+    stretch(&mut v, Class::Music, 6.0, false);
     let (trs, _, _) = run(&v, &[]);
     let mute = trs.first().expect("the hold mutes");
     assert_eq!(mute.reason, Reason::HoldMusic);
-    assert!(mute.t - music_at < 2.0, "{trs:?}");
+    assert!(mute.t - music_at < 4.5, "{trs:?}");
 }
 
 #[test]

@@ -24,8 +24,10 @@
 //!   [`GuardConfig::over_music_wait_s`] passes without a match — unless it came over a bed that
 //!   did not make room for it: a voice that lifts the level 6 dB above the music's usual loudness,
 //!   when the music did not dip 10 dB under it in the second before, is a new source talking over
-//!   the hold (a live agent's line), where a recorded announcement's producer ducks the bed first.
-//!   The music that plays on under such an agent does not mute them again while they talk.
+//!   the hold (a live agent's line), where a recorded announcement's producer ducks the bed first:
+//!   it waits only 0.6 s for its print (a loud passage of the music lifts the level too, and held
+//!   out it was as often that as an agent). The music that plays on under such an agent does not
+//!   mute them again while they talk.
 //!   Conversely a voice that comes as the bed ducks for it — the music 10 dB under its usual
 //!   loudness in the quarter second before the voice, playing on with no silence between — is how
 //!   a recorded announcement is mixed, however clean it sounds over the low bed: it waits
@@ -40,9 +42,9 @@
 //!   speech until its context has refilled: it reopens only after twice the usual run of speech.
 //! - **Conversation** wins over every classifier verdict: when the user answers the far end and
 //!   the far end answers back (see `turns`), a muted microphone reopens, and while the far end is
-//!   answering it is not muted for sounding like music until it pauses. A speech-like answer or
-//!   two exchanges within 30 s are needed, so private talk over hold music (which plays on under
-//!   it) never counts.
+//!   answering it is not muted for sounding like music until it pauses, or has sounded like music
+//!   for 4 s without a break. A speech-like answer or two exchanges within 30 s are needed, so
+//!   private talk over hold music (which plays on under it) never counts.
 //! - **No flapping**: a reopening that the music takes back within a few seconds makes the next
 //!   reopening in the same hold need a longer run of speech (twice, then three times).
 //!
