@@ -121,17 +121,7 @@ pub fn weights_for(dims: &[usize]) -> usize {
 /// the product get the same bits).
 #[inline(always)]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    const LANES: usize = 8;
-    let n = a.len().min(b.len());
-    let (ca, ra) = a[..n].as_chunks::<LANES>();
-    let (cb, rb) = b[..n].as_chunks::<LANES>();
-    let mut acc = [0.0f32; LANES];
-    for (x, y) in ca.iter().zip(cb) {
-        for l in 0..LANES {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    acc.iter().sum::<f32>() + ra.iter().zip(rb).map(|(x, y)| x * y).sum::<f32>()
+    crate::dsp::features::sum_zip(a, b, |x, y| x * y)
 }
 
 /// One layer: `out[j] = w[j]·input + bias[j]`, through tanh unless it is the output layer.

@@ -259,7 +259,7 @@ fn sum_map(a: &[f32], f: impl Fn(f32) -> f32) -> f32 {
 
 /// Σ f(a[i], b[i]) over the shorter of the two, summed in [`LANES`] lanes.
 #[inline(always)]
-fn sum_zip(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
+pub(crate) fn sum_zip(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
     let n = a.len().min(b.len());
     let (ca, ra) = a[..n].as_chunks::<LANES>();
     let (cb, rb) = b[..n].as_chunks::<LANES>();
