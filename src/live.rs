@@ -24,15 +24,39 @@ use crate::engine::{Engine, Hop, Sink};
 use crate::guard::{Command, Event, GuardConfig, Mode, Transition};
 use crate::journal::Journal;
 
-/// Smallest cushion between the microphone and the virtual microphone (5.3 ms, two of the
-/// 128-frame periods we ask PipeWire for: its callbacks for one cycle run in either order, and
-/// the microphone's block comes a cycle late now and then). The pipe grows it by itself when the
-/// microphone falls further behind (see `audio::pipe`), and gives it back after calm spells.
-const PREFILL: usize = 256;
-/// Frames per callback we ask PipeWire for. Half the period halves what the ordering of one
-/// cycle's callbacks costs in latency; it doubles the streams' wake-ups (whole-process CPU 4 → 6 %
-/// of one core while guarding; standby needs none).
-const PERIOD: u32 = 128;
+/// Frames per callback we ask PipeWire for (10.7 ms at 48 kHz). A stream's period is a request
+/// to the whole graph: the server runs every node at the smallest period any node asks for, so
+/// this is the floor we impose on the user's desktop, and a softphone asking for less still gets
+/// less. Measured through a real softphone on a loaded two-core machine (docs/audio.md): at 128
+/// frames whole blocks went missing from the softphone's recording every few seconds and every
+/// node's xrun counter climbed; at 256 they came every ten seconds or so; at 512 none in most
+/// runs, for 11 ms more latency than at 256.
+pub const PERIOD: u32 = 512;
+/// Smallest cushion between the microphone and the virtual microphone, in periods: the graph
+/// runs the microphone's and the output's callbacks of one cycle in either order, so the output
+/// may need the cycle before's block. The pipe grows the cushion by itself when the microphone
+/// falls further behind (see `audio::pipe`), and gives it back after calm spells.
+const PREFILL_PERIODS: usize = 1;
+/// Elsewhere (PulseAudio) callbacks come in the server's own rhythm, not in shared cycles: the
+/// block we ask for, and the cushion to start from.
+const UNSYNCED_BLOCK: u32 = 1024;
+const UNSYNCED_PREFILL: usize = 256;
+
+/// Whether the host runs our streams in the same graph cycles, with cycle times (PipeWire: cpal
+/// groups a process's streams), so their callbacks line up.
+fn lockstep(host: &cpal::Host) -> bool {
+    host.id().name().eq_ignore_ascii_case("pipewire")
+}
+
+/// The block to ask the host for, and the pipe's smallest cushion.
+fn block_and_cushion(host: &cpal::Host, opts: &RunOptions) -> (u32, usize) {
+    if lockstep(host) {
+        let period = opts.period.unwrap_or(PERIOD);
+        (period, PREFILL_PERIODS * period as usize)
+    } else {
+        (UNSYNCED_BLOCK, UNSYNCED_PREFILL)
+    }
+}
 /// The cushion while streams start (21 ms): the server's graph is unsteady for a few seconds.
 const STARTUP_CUSHION: usize = 1024;
 
@@ -63,6 +87,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Print a line of pipe and memory figures this often (soak measurements).
     pub stats_every: Option<Duration>,
+    /// Frames per callback to ask PipeWire for instead of [`PERIOD`] (measurements).
+    pub period: Option<u32>,
     /// Keep the audio devices open while no application records from the virtual microphone
     /// (by default the guard releases them then: see [`STANDBY_AFTER`]).
     pub keep_devices_open: bool,
@@ -169,6 +195,29 @@ enum Input {
     Pulse { _capture: Capture },
 }
 
+/// Where the streams' errors go. What an error means: an xrun is a glitch the server recovers
+/// from by itself (counted for the stats; rebuilding the streams for it would cut the user off
+/// for far longer), a refused real-time promotion or a followed default device leaves the stream
+/// running; anything else ends the streams, and the supervisor opens them again.
+#[derive(Clone)]
+struct StreamErrors {
+    failed: Arc<AtomicBool>,
+    shared: Arc<Shared>,
+}
+
+impl StreamErrors {
+    fn callback(&self) -> impl FnMut(cpal::Error) + Send + 'static {
+        let Self { failed, shared } = self.clone();
+        move |e: cpal::Error| match e.kind() {
+            cpal::ErrorKind::Xrun => {
+                shared.xruns.fetch_add(1, Ordering::Relaxed);
+            }
+            cpal::ErrorKind::RealtimeDenied | cpal::ErrorKind::DeviceChanged => {}
+            _ => failed.store(true, Ordering::Relaxed),
+        }
+    }
+}
+
 /// The microphone and far-end recordings through cpal, started.
 fn cpal_inputs(
     mic_dev: &cpal::Device,
@@ -177,22 +226,20 @@ fn cpal_inputs(
     lockstep: bool,
     mut on_mic: impl FnMut(&[f32], Option<u64>) + Send + 'static,
     mut on_far: impl FnMut(&[f32]) + Send + 'static,
-    failed: &Arc<AtomicBool>,
+    errors: &StreamErrors,
 ) -> anyhow::Result<(Input, Input)> {
-    let on_error =
-        |flag: Arc<AtomicBool>| move |_e: cpal::Error| flag.store(true, Ordering::Relaxed);
     let mic = mic_dev.build_input_stream(
         config(buffer),
         move |data: &[f32], info: &cpal::InputCallbackInfo| {
             on_mic(data, lockstep.then(|| cycle_ns(info.timestamp().callback)))
         },
-        on_error(failed.clone()),
+        errors.callback(),
         None,
     )?;
     let far = far_dev.build_input_stream(
         config(buffer),
         move |data: &[f32], _: &cpal::InputCallbackInfo| on_far(data),
-        on_error(failed.clone()),
+        errors.callback(),
         None,
     )?;
     mic.play()?;
@@ -211,6 +258,7 @@ struct Ends {
 fn build_streams(
     host: &cpal::Host,
     ids: &(String, String, String),
+    buffer: u32,
     ends: Ends,
     failed: Arc<AtomicBool>,
     far_shared: Arc<Shared>,
@@ -221,19 +269,18 @@ fn build_streams(
         mut far_prod,
         mut mic_prod,
     } = ends;
-    // PipeWire runs the microphone and the output in the same graph cycles (cpal groups a
-    // process's streams), so their cycle times line up; other hosts' timestamps do not.
-    let lockstep = host.id().name().eq_ignore_ascii_case("pipewire");
-    let buffer = if lockstep { PERIOD } else { 1024 };
+    let lockstep = lockstep(host);
     let (mic_dev, far_dev, out_dev) = (
         find(host, &ids.0)?,
         find(host, &ids.1)?,
         find(host, &ids.2)?,
     );
-    let on_error =
-        |flag: Arc<AtomicBool>| move |_e: cpal::Error| flag.store(true, Ordering::Relaxed);
     let mut capture = capture;
     // Each callback promotes its own thread the first time it runs (see `audio::priority`).
+    let errors = StreamErrors {
+        failed,
+        shared: far_shared.clone(),
+    };
     let (mic_shared, out_shared) = (far_shared.clone(), far_shared.clone());
     let mut on_mic = move |data: &[f32], cycle: Option<u64>| {
         mic_shared.priority.promote_current_thread();
@@ -267,7 +314,7 @@ fn build_streams(
         )
     } else {
         cpal_inputs(
-            &mic_dev, &far_dev, buffer, lockstep, on_mic, on_far, &failed,
+            &mic_dev, &far_dev, buffer, lockstep, on_mic, on_far, &errors,
         )?
     };
     let out = out_dev.build_output_stream(
@@ -280,7 +327,7 @@ fn build_streams(
                 playback.fill(data);
             }
         },
-        on_error(failed),
+        errors.callback(),
         None,
     )?;
     out.play()?;
@@ -535,13 +582,16 @@ fn node_name(id: &str) -> &str {
     id.split_once(':').map_or(id, |(_, n)| n)
 }
 
-/// The devices to use now: (microphone, far end, output). The chosen microphone when it is there,
-/// else the default one (never our own virtual microphone); the far end as chosen, else what
-/// plays to the default output; the virtual microphone's sink unless an output was chosen.
+/// The devices to use now: (microphone, far end, output). The chosen microphone when it is there
+/// (at `start` it must be: a substitute the user did not pick could be anything, the call's own
+/// output included), else the default one (never our own virtual microphone, never what the far
+/// end plays to); the far end as chosen, else what plays to the default output; the virtual
+/// microphone's sink unless an output was chosen.
 fn resolve(
     opts: &RunOptions,
     host: &cpal::Host,
     server: Option<&mut crate::audio::virtual_mic::Server>,
+    start: bool,
 ) -> anyhow::Result<(String, String, String)> {
     let (default_sink, default_source, devices) = match server {
         Some(s) => (
@@ -568,10 +618,14 @@ fn resolve(
         default_source
             .filter(|src| !src.contains(crate::audio::virtual_mic::SOURCE))
             .map(|src| node_id(host, &src, false))
+            .filter(|id| *id != far_id)
             .or_else(|| other_input(host, &far_id, devices.as_deref()))
     };
     let mic_id = match &opts.mic {
         Some(m) if find(host, m).is_ok() => m.clone(),
+        Some(m) if start => anyhow::bail!(
+            "microphone {m} not found; pick one from `holdguard devices` (or leave --mic out for the default)"
+        ),
         Some(m) => default_mic().unwrap_or_else(|| m.clone()),
         None => default_mic().ok_or_else(|| {
             anyhow::anyhow!(
@@ -579,6 +633,11 @@ fn resolve(
             )
         })?,
     };
+    if mic_id == far_id {
+        anyhow::bail!(
+            "the microphone {mic_id} is what the far end plays to: the company would hear itself, not you; pick the real microphone with --mic (see `holdguard devices`)"
+        );
+    }
     Ok((mic_id, far_id, out_id))
 }
 
@@ -623,7 +682,7 @@ fn guard_streams(
     // Rebuilt hosts must be of the same kind: a default picked while the server restarts could be
     // plain ALSA, with other device names.
     let host_id = host.id();
-    let (mic_id, far_id, out_id) = resolve(opts, &host, server.as_mut())?;
+    let (mic_id, far_id, out_id) = resolve(opts, &host, server.as_mut(), true)?;
     if !opts.quiet {
         say!("microphone {mic_id}, far end {far_id}, output {out_id}");
     }
@@ -738,7 +797,8 @@ fn guard_streams(
         // caught by the periodic check below.
         let fresh = !resumed;
         let failed = Arc::new(AtomicBool::new(false));
-        let (capture, playback) = pipe(RATE, PREFILL, shared.clone());
+        let (block, prefill) = block_and_cushion(&host, opts);
+        let (capture, playback) = pipe(RATE, prefill, shared.clone());
         let playback = playback.settling_from(STARTUP_CUSHION);
         let (far_prod, far_cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
         let (mic_prod, mic_cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
@@ -757,7 +817,7 @@ fn guard_streams(
             }
         }
         attempt += 1;
-        if let Some(Ok(now)) = fresh.then(|| resolve(opts, &host, server.as_mut())) {
+        if let Some(Ok(now)) = fresh.then(|| resolve(opts, &host, server.as_mut(), false)) {
             if now != ids {
                 eprintln!(
                     "holdguard: now using microphone {}, far end {}, output {}",
@@ -771,7 +831,8 @@ fn guard_streams(
                 ids = now;
             }
         }
-        let streams = match build_streams(&host, &ids, ends, failed.clone(), shared.clone()) {
+        let streams = match build_streams(&host, &ids, block, ends, failed.clone(), shared.clone())
+        {
             Ok(s) => s,
             Err(e) => {
                 let msg = format!("cannot open the audio streams ({e:#})");
@@ -907,7 +968,7 @@ fn guard_streams(
                 last_stats = Instant::now();
                 let w = shared.take_window();
                 say!(
-                    "stats {:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples ({} with the microphone short), overruns {}, RSS {:.1} MB; blocks in {} out {}, fill after read {}–{}, shed {}; microphone gave {}, output took {}",
+                    "stats {:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples ({} with the microphone short), overruns {}, RSS {:.1} MB; blocks in {} out {}, fill after read {}–{}, shed {}, padded {}; microphone gave {}, output took {}; cycles missed: microphone {} samples, output {} samples; xruns {}",
                     started.elapsed().as_secs_f64(),
                     shared
                         .latency_median_ms()
@@ -922,8 +983,12 @@ fn guard_streams(
                     w.fill_min,
                     w.fill_max,
                     shared.shed.load(Ordering::Relaxed),
+                    shared.padded.load(Ordering::Relaxed),
                     w.mic_gave,
-                    w.out_took
+                    w.out_took,
+                    shared.mic_missed.load(Ordering::Relaxed),
+                    shared.out_missed.load(Ordering::Relaxed),
+                    shared.xruns.load(Ordering::Relaxed),
                 );
                 shared.reset_latency();
             }
@@ -945,7 +1010,7 @@ fn guard_streams(
     let secs = started.elapsed().as_secs_f64();
     if !opts.quiet {
         say!(
-            "audio: {:.1} s of far end in {secs:.1} s ({} samples dropped); output {} samples short ({} of them the microphone's blocks late or missing), {} dropped; pipe latency median {} ms",
+            "audio: {:.1} s of far end in {secs:.1} s ({} samples dropped); output {} samples short ({} of them the microphone's blocks late or missing), {} dropped; pipe latency median {} ms; cycles missed: microphone {} samples, output {} samples; xruns {}",
             shared.far_samples.load(Ordering::Relaxed) as f64 / RATE as f64,
             shared.far_dropped.load(Ordering::Relaxed),
             shared.underruns.load(Ordering::Relaxed),
@@ -954,6 +1019,9 @@ fn guard_streams(
             shared
                 .latency_median_ms()
                 .map_or("-".into(), |m| format!("{m:.1}")),
+            shared.mic_missed.load(Ordering::Relaxed),
+            shared.out_missed.load(Ordering::Relaxed),
+            shared.xruns.load(Ordering::Relaxed),
         );
     }
     Ok(())

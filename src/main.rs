@@ -92,6 +92,9 @@ enum Cmd {
         /// Print pipe latency, underruns and memory every this many seconds.
         #[arg(long, hide = true)]
         stats: Option<f64>,
+        /// Frames per callback to ask PipeWire for (measurements; default 512).
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u32).range(32..=8192))]
+        period: Option<u32>,
     },
     /// List the audio devices `run` can use.
     Devices,
@@ -202,6 +205,7 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    holdguard::audio::priority::prefer_realtime_pipewire_client();
     holdguard::audio::virtual_mic::export_cookie_path();
     let cli = Cli::parse();
     match run(cli) {
@@ -317,6 +321,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             keep_devices_open,
             seconds,
             stats,
+            period,
         } => {
             let (guard, mic, far, out, keep_open) =
                 match config.or_else(holdguard::config::default_path) {
@@ -360,6 +365,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     duration: seconds.map(std::time::Duration::from_secs_f64),
                     quiet: false,
                     stats_every: stats.map(std::time::Duration::from_secs_f64),
+                    period,
                     keep_devices_open: keep_devices_open || keep_open,
                 },
                 &ctl,

@@ -725,3 +725,219 @@ fn with_no_app_on_the_virtual_mic_the_devices_are_released_until_one_records() {
     );
     assert!(log.contains("standby: no app records"), "{log}");
 }
+
+/// A sawtooth that tells every sample apart: a recording of it shows where samples went missing
+/// or were inserted, to the sample.
+const RAMP_PERIOD: usize = 4800;
+const RAMP_SPAN: f32 = 0.8;
+
+fn ramp(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| -RAMP_SPAN / 2.0 + RAMP_SPAN * (i % RAMP_PERIOD) as f32 / RAMP_PERIOD as f32)
+        .collect()
+}
+
+/// Breaks in a recording of [`ramp`] (scaled by the sound server by some gain): runs of samples
+/// that do not follow the ramp, each counted once, and the samples the ramp lost (+) or gained
+/// (−) across them, in all and as (seconds, samples) pairs.
+fn ramp_breaks(rec: &[f32]) -> (usize, i64, Vec<f64>, usize) {
+    let diffs: Vec<f32> = rec.windows(2).map(|w| w[1] - w[0]).collect();
+    let mut steps: Vec<f32> = diffs.iter().copied().filter(|d| *d > 0.0).collect();
+    steps.sort_by(f32::total_cmp);
+    let step = steps[steps.len() / 2];
+    let gain = step * RAMP_PERIOD as f32 / RAMP_SPAN;
+    let index = |y: f32| ((y / gain + RAMP_SPAN / 2.0) / RAMP_SPAN * RAMP_PERIOD as f32) as f64;
+    // The ramp's stretch of the recording: from its first step to its last.
+    let ok = |d: f32| (d - step).abs() < step * 0.01 || (d - step + RAMP_SPAN * gain).abs() < step;
+    let first = diffs.iter().position(|d| ok(*d)).unwrap();
+    let last = diffs.iter().rposition(|d| ok(*d)).unwrap();
+    let (mut breaks, mut net, mut at) = (0, 0i64, Vec::new());
+    let mut k = first;
+    while k < last {
+        if ok(diffs[k]) {
+            k += 1;
+            continue;
+        }
+        // A break: skip to where the ramp resumes (two good steps in a row).
+        let from = k;
+        while k < last && !(ok(diffs[k]) && ok(diffs[k + 1])) {
+            k += 1;
+        }
+        let jump = index(rec[k]) - index(rec[from]);
+        let len = (k - from) as f64;
+        let p = RAMP_PERIOD as f64;
+        let lost =
+            ((jump - len).rem_euclid(p) + p / 2.0).rem_euclid(p).round() as i64 - p as i64 / 2;
+        // Reading a few hundred ppm slower or faster (the pipe's clock steering) interpolates
+        // across the ramp's wrap: a sample or two off the ramp, a sample dropped or repeated
+        // smoothly, no cut.
+        if lost.abs() <= 2 && len <= 3.0 {
+            continue;
+        }
+        net += lost;
+        breaks += 1;
+        at.push((from as f64 / RATE as f64 * 100.0).round() / 100.0);
+        at.push(lost as f64);
+    }
+    (breaks, net, at, first)
+}
+
+#[test]
+fn ramp_breaks_finds_lost_and_inserted_samples() {
+    let mut rec = vec![0.0f32; 1000];
+    let r: Vec<f32> = ramp(48_000).iter().map(|x| x * 0.5).collect();
+    rec.extend_from_slice(&r[..10_000]);
+    rec.extend_from_slice(&r[10_300..20_000]); // 300 lost
+    rec.extend_from_slice(&[0.0; 200]); // 200 of silence inserted
+    rec.extend_from_slice(&r[20_000..]);
+    rec.extend_from_slice(&[0.0; 500]);
+    let (breaks, net, at, first) = ramp_breaks(&rec);
+    assert_eq!((breaks, first), (2, 1000), "{at:?}");
+    assert!((net - 100).abs() <= 2, "{net}");
+}
+
+/// What a softphone recording Hold Guard Microphone receives: every sample the microphone gave,
+/// in order, with the gate open, while two busy processes load the machine, as a recorder of the
+/// raw microphone does; and what the guard counts covers every break the recorder saw.
+/// On PipeWire (see docs/audio.md).
+#[test]
+#[ignore = "needs the sound server scripts/session.sh starts"]
+fn a_recorder_of_the_virtual_microphone_gets_every_sample() {
+    let secs: f64 = std::env::var("HOLDGUARD_LOSSLESS_S")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40.0);
+    if dev("sink_b").starts_with("pulseaudio:") {
+        // PulseAudio's null sinks are not sample-exact (platform notes: a new recorder loses its
+        // first second or two, timing drifts), so a ramp cannot be followed sample by sample.
+        eprintln!("skipped on PulseAudio: its recordings cannot be compared sample by sample");
+        return;
+    }
+    let dir = tmpdir("lossless");
+    let wav = dir.join("ramp.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: RATE as u32,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    ramp((secs * RATE as f64) as usize)
+        .iter()
+        .for_each(|s| w.write_sample(*s).unwrap());
+    w.finalize().unwrap();
+    let period: Vec<String> = std::env::var("HOLDGUARD_PERIOD")
+        .map(|p| vec!["--period".into(), p])
+        .unwrap_or_default();
+    let mut extra = vec!["--keep-devices-open"];
+    extra.extend(period.iter().map(String::as_str));
+    let guard = start_guard_opts(&dir, &dev("sink_b"), "sink_a", secs + 20.0, &extra);
+    wait_for("the virtual microphone", Duration::from_secs(10), || {
+        sources().contains("holdguard_mic")
+    });
+    // Open the gate for good: the far end is silent, which the guard would take for a hold.
+    wait_for("the control socket", Duration::from_secs(10), || {
+        Command::new(bin())
+            .arg("pause")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let busy: Vec<Child> = (0..2)
+        .map(|_| {
+            Command::new("sh")
+                .args(["-c", "while :; do :; done"])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // The same recorder on the microphone itself: what a softphone without Hold Guard would get
+    // on this machine at this moment (the recorders and the player are ordinary processes that
+    // the load delays too).
+    let rec = record("holdguard_mic", &dir.join("out.raw"));
+    let rec_ref = record("sink_b.monitor", &dir.join("ref.raw"));
+    std::thread::sleep(Duration::from_secs(2));
+    let mut p = play("sink_b", &wav);
+    p.wait().unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    stop(rec);
+    stop(rec_ref);
+    for mut b in busy {
+        let _ = b.kill();
+        let _ = b.wait();
+    }
+    stop(guard);
+    let log = std::fs::read_to_string(dir.join("guard.log")).unwrap();
+    let out = read_f32(&dir.join("out.raw"));
+    let (breaks, net, at, _) = ramp_breaks(&out);
+    let (ref_breaks, ref_net, ref_at, _) = ramp_breaks(&read_f32(&dir.join("ref.raw")));
+    let last = log.lines().rfind(|l| l.starts_with("audio:")).unwrap_or("");
+    let count = |label: &str| -> u64 {
+        let rest = &last[last
+            .find(label)
+            .unwrap_or_else(|| panic!("no `{label}`: {log}"))
+            + label.len()..];
+        rest.trim_start()
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (short, mic_missed, out_missed) = (
+        count("output"),
+        count("cycles missed: microphone"),
+        count("samples, output"),
+    );
+    eprintln!(
+        "lossless: {:.0} s of ramp, {breaks} breaks (s, samples lost) {at:.2?}, net {net} samples; the microphone itself: {ref_breaks} breaks {ref_at:.2?}, net {ref_net}; guard: {short} short, cycles missed mic {mic_missed} out {out_missed}\n{last}",
+        out.len() as f64 / RATE as f64
+    );
+    assert!(
+        breaks == 0 || short + mic_missed + out_missed > 0,
+        "the recorder saw {breaks} breaks that the guard did not count\n{log}"
+    );
+    // Breaks the microphone's own recording shows too are the machine's, not the guard's.
+    assert!(
+        breaks <= ref_breaks + 1,
+        "{breaks} breaks in {secs} s, {ref_breaks} on the microphone itself\n{log}"
+    );
+}
+
+/// A microphone that is not there is an error at start, not a silent substitute (the default
+/// source may be the call's own output); and the far end's own output is never the microphone.
+#[test]
+#[ignore = "needs the sound server scripts/session.sh starts"]
+fn a_microphone_that_is_missing_or_is_the_far_end_is_refused() {
+    let dir = tmpdir("badmic");
+    for (mic, says) in [
+        (format!("{}_gone", dev("sink_b")), "not found"),
+        (dev("sink_a"), "is what the far end plays to"),
+    ] {
+        let out = Command::new(bin())
+            .args([
+                "run",
+                "--mic",
+                &mic,
+                "--far",
+                &dev("sink_a"),
+                "--seconds",
+                "5",
+            ])
+            .arg("--config")
+            .arg(dir.join("no-config.toml"))
+            .arg("--journal")
+            .arg(dir.join("journal.jsonl"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{mic}: {err}");
+        assert!(
+            err.contains(says) && err.trim().lines().count() == 1,
+            "{mic}: {err}"
+        );
+    }
+    assert!(
+        !modules().contains("holdguard_"),
+        "no virtual microphone left behind"
+    );
+}

@@ -18,7 +18,10 @@
 //!   spell of reading faster or slower, from the next room tone or closed gate on).
 //!
 //! The target itself adapts like a jitter buffer: an underrun (a callback came late) raises it
-//! by what was missing, and every 20 calm seconds take a quarter off again, down to the smallest. Each callback also records the
+//! by what was missing, and every 20 calm seconds take a quarter off again, down to the smallest.
+//! An underrun fades out what was playing and plays on: the microphone's late blocks usually
+//! come in a burst that refills the ring, and the cushion still missing is rebuilt by holding the
+//! next room tone (or closed gate) a little longer, never by inserting silence into speech. Each callback also records the
 //! pipe's latency in a histogram of atomics, so the median can be reported without touching the
 //! audio thread. Where both callbacks run in the sound server's graph cycles (PipeWire), their
 //! cycle times make that latency exact: what a sample waits beyond the freshest block the output
@@ -49,6 +52,13 @@ pub struct Shared {
     pub underruns_mic_short: AtomicU64,
     /// Samples the capture side had to drop (the ring was full).
     pub overruns: AtomicU64,
+    /// Samples of graph cycles our microphone and output streams were not run for (PipeWire's
+    /// cycle times skip ahead): sound the microphone never handed us, and blocks the softphone
+    /// got without ours. The ring cannot see either; the cycle clock can.
+    pub mic_missed: AtomicU64,
+    pub out_missed: AtomicU64,
+    /// Times the sound server reported an xrun on one of our streams.
+    pub xruns: AtomicU64,
     /// Far-end samples captured, and dropped because the engine fell behind.
     pub far_samples: AtomicU64,
     pub far_dropped: AtomicU64,
@@ -60,6 +70,8 @@ pub struct Shared {
     pub priority: super::priority::Promotion,
     /// Samples of excess cushion dropped (while muted, or across room tone).
     pub shed: AtomicU64,
+    /// Samples of room tone (or of a closed gate) held to rebuild the cushion after an underrun.
+    pub padded: AtomicU64,
     /// The sound server's graph cycle (ns) of the latest microphone block, 0 if unknown.
     mic_cycle: AtomicU64,
     /// Whether the playback side is playing from the ring (not waiting for its cushion).
@@ -102,12 +114,16 @@ impl Default for Shared {
             underruns: AtomicU64::new(0),
             underruns_mic_short: AtomicU64::new(0),
             overruns: AtomicU64::new(0),
+            mic_missed: AtomicU64::new(0),
+            out_missed: AtomicU64::new(0),
+            xruns: AtomicU64::new(0),
             far_samples: AtomicU64::new(0),
             far_dropped: AtomicU64::new(0),
             latency: std::array::from_fn(|_| AtomicU64::new(0)),
             target: AtomicU64::new(0),
             priority: Default::default(),
             shed: AtomicU64::new(0),
+            padded: AtomicU64::new(0),
             mic_cycle: AtomicU64::new(0),
             primed: AtomicBool::new(false),
             mic_total: AtomicU64::new(0),
@@ -180,6 +196,8 @@ const WINDOW_S: f64 = 0.5;
 const CALM_S: f64 = 20.0;
 /// Seconds of calm after which a start-up cushion gives way to the smallest one.
 const SETTLE_S: f64 = 10.0;
+/// Per-sample decay of the last sample played while the ring is dry (−40 dB over 2 ms at 48 kHz).
+const FADE: f32 = 0.952;
 /// Below this (about −45 dBFS) a stretch of microphone signal is room tone: dropping some of it
 /// to give back excess cushion cannot be heard.
 const QUIET: f32 = 0.0056;
@@ -188,11 +206,42 @@ const QUIET: f32 = 0.0056;
 pub struct CaptureHalf {
     prod: HeapProd<f32>,
     shared: Arc<Shared>,
+    clock: CycleClock,
+    rate: f64,
+}
+
+/// Follows one stream's graph cycles and tells how many samples' worth of cycles it was skipped.
+#[derive(Default)]
+struct CycleClock {
+    last_ns: u64,
+    last_len: usize,
+}
+
+impl CycleClock {
+    /// Samples of cycles between the last block and this one that the stream was not run for.
+    /// A cycle arrives one block after the last, give or take the clocks' drift; two blocks or
+    /// more after it means whole cycles went by without us.
+    fn missed(&mut self, cycle_ns: u64, len: usize, rate: f64) -> u64 {
+        let (last_ns, last_len) = (self.last_ns, self.last_len);
+        self.last_ns = cycle_ns;
+        self.last_len = len;
+        if last_ns == 0 || last_len == 0 || cycle_ns <= last_ns {
+            return 0;
+        }
+        let elapsed = (cycle_ns - last_ns) as f64 * rate / 1e9;
+        let extra = elapsed - last_len as f64;
+        if extra >= last_len as f64 / 2.0 {
+            extra.round() as u64
+        } else {
+            0
+        }
+    }
 }
 
 /// The playback half: lives in the output callback.
 pub struct PlaybackHalf {
     cons: HeapCons<f32>,
+    clock: CycleClock,
     gate: Gate,
     shared: Arc<Shared>,
     primed: bool,
@@ -211,6 +260,8 @@ pub struct PlaybackHalf {
     ratio: f64,
     /// Reading slower until the cushion is back at the target (set when half of it is gone).
     slowing: bool,
+    /// After an underrun: the cushion is rebuilt at the next room tone or closed gate.
+    rebuilding: bool,
     /// Interpolation state: output = prev + (next − prev)·phase.
     phase: f64,
     prev: f32,
@@ -243,9 +294,12 @@ pub fn pipe(rate: u32, prefill: usize, shared: Arc<Shared>) -> (CaptureHalf, Pla
         CaptureHalf {
             prod,
             shared: shared.clone(),
+            clock: CycleClock::default(),
+            rate: rate as f64,
         },
         PlaybackHalf {
             cons,
+            clock: CycleClock::default(),
             gate: Gate::new(rate, 5.0, open),
             shared,
             primed: false,
@@ -259,6 +313,7 @@ pub fn pipe(rate: u32, prefill: usize, shared: Arc<Shared>) -> (CaptureHalf, Pla
             max_block: 0,
             ratio: 1.0,
             slowing: false,
+            rebuilding: false,
             phase: 0.0,
             prev: 0.0,
             next: 0.0,
@@ -279,6 +334,10 @@ impl CaptureHalf {
     /// graph cycle `cycle_ns` (see [`PlaybackHalf::fill_at`]).
     pub fn push_at(&mut self, samples: &[f32], cycle_ns: u64) {
         self.shared.mic_cycle.store(cycle_ns, Ordering::Relaxed);
+        let missed = self.clock.missed(cycle_ns, samples.len(), self.rate);
+        if missed > 0 {
+            self.shared.mic_missed.fetch_add(missed, Ordering::Relaxed);
+        }
         self.push(samples);
     }
 
@@ -317,6 +376,10 @@ impl PlaybackHalf {
     /// the freshest it could play; a microphone block already in for this cycle is not latency,
     /// and one still missing is.
     pub fn fill_at(&mut self, out: &mut [f32], cycle_ns: u64) {
+        let missed = self.clock.missed(cycle_ns, out.len(), self.rate);
+        if missed > 0 {
+            self.shared.out_missed.fetch_add(missed, Ordering::Relaxed);
+        }
         self.fill_inner(out, Some(cycle_ns));
     }
 
@@ -334,7 +397,8 @@ impl PlaybackHalf {
                 out.iter_mut().for_each(|s| *s = 0.0);
                 return;
             }
-            // Anything beyond that is latency nobody needs yet: drop it while still silent.
+            // Anything beyond that is start-up backlog nobody has heard: drop it while still
+            // silent. (The ring is primed once: after an underrun it plays on, see `underrun`.)
             self.cons.skip(have - need);
             self.primed = true;
             self.shared.primed.store(true, Ordering::Relaxed);
@@ -352,19 +416,28 @@ impl PlaybackHalf {
             self.took = 0;
             self.shed_since = 0;
         }
-        self.took += out.len() as u64;
         self.shed_excess(out.len());
+        let pad = self.pad_deficit(out.len());
+        self.took += (out.len() - pad) as u64;
         self.realign();
         let mut short = 0u64;
-        for o in out.iter_mut() {
+        for (i, o) in out.iter_mut().enumerate() {
             *o = self.prev + (self.next - self.prev) * self.phase as f32;
+            if i < pad {
+                continue;
+            }
             self.phase += self.ratio;
             while self.phase >= 1.0 {
                 self.phase -= 1.0;
                 self.prev = self.next;
                 match self.cons.try_pop() {
                     Some(s) => self.next = s,
-                    None => short += 1,
+                    None => {
+                        // Nothing to play: fade what was playing (2 ms to −40 dB) instead of
+                        // holding it as a step or dropping to zero with a click.
+                        self.next *= FADE;
+                        short += 1;
+                    }
                 }
             }
         }
@@ -492,6 +565,37 @@ impl PlaybackHalf {
         }
     }
 
+    /// After an underrun the ring holds less than the cushion (the microphone's missing blocks
+    /// never came, or came short): holds the room tone (or the closed gate's silence) for up to
+    /// one block to let the ring fill again, where nobody can hear it; the steering's slower
+    /// reads do the rest while the user speaks. Returns how many samples of this block to hold.
+    fn pad_deficit(&mut self, block: usize) -> usize {
+        if !self.rebuilding {
+            return 0;
+        }
+        let (have, want) = (self.cons.occupied_len(), self.target + block);
+        if have >= want {
+            self.rebuilding = false;
+            return 0;
+        }
+        let n = (want - have).min(block);
+        // Room tone the microphone gave, not the quiet end of our own fade while it is late.
+        let quiet = || {
+            have > 0
+                && self.room_tone()
+                && self
+                    .cons
+                    .iter()
+                    .take(have.min(block))
+                    .all(|s| s.abs() < QUIET)
+        };
+        if !(self.gate_shut() || quiet()) {
+            return 0;
+        }
+        self.shared.padded.fetch_add(n as u64, Ordering::Relaxed);
+        n
+    }
+
     /// Back at a read ratio of 1 after reading faster or slower, the interpolator is left between
     /// two samples, and half a sample off, linear interpolation is a low-pass filter: the highs
     /// would stay dulled for as long as the ratio stays 1. It steps back onto the samples where
@@ -515,7 +619,10 @@ impl PlaybackHalf {
         self.last_peak < QUIET && self.next.abs() < QUIET
     }
 
-    /// The ring ran dry: count it, grow the cushion, and wait for it to fill again.
+    /// The ring ran dry: count it and grow the cushion. The pipe plays on: the microphone's late
+    /// blocks usually come in a burst that refills the ring, and waiting for a whole cushion
+    /// before playing again would insert that much more silence into the user's speech. The
+    /// extra the burst leaves goes where nobody hears it (see `shed_excess`).
     fn underrun(&mut self, short: u64) {
         self.shared.underruns.fetch_add(short, Ordering::Relaxed);
         // By what was missing (and half a period more): the cushion that would just have
@@ -525,9 +632,13 @@ impl PlaybackHalf {
         self.set_target(grown.min(self.max_target));
         self.calm = 0;
         self.settling = false;
-        self.primed = false;
-        self.shared.primed.store(false, Ordering::Relaxed);
-        self.phase = 0.0;
+        self.rebuilding = true;
+        // Whose the next underrun is counts from here, as after priming (where the interpolator
+        // took one sample ahead; here it holds the fade, so one sample more is owed to it).
+        self.primed_with = self.cons.occupied_len() + 1;
+        self.mic_mark = self.shared.mic_total.load(Ordering::Relaxed);
+        self.took = 0;
+        self.shed_since = 0;
     }
 
     /// Samples waiting in the ring (the pipe's present latency, in samples).
@@ -917,5 +1028,76 @@ mod tests {
             play.fill(&mut out);
         }
         assert!(shared.target.load(Ordering::Relaxed) < grown);
+    }
+
+    #[test]
+    fn after_an_underrun_every_late_sample_plays_and_the_cushion_returns_in_room_tone() {
+        // Speech (a ramp, so that every sample is told apart), then a stall: the microphone's
+        // blocks for four cycles come all at once, late. Then room tone.
+        let shared = Arc::new(Shared::default());
+        let (mut cap, mut play) = pipe(48_000, 512, shared.clone());
+        let speech: Vec<f32> = (0..40 * 512).map(|i| 0.1 + i as f32 * 1e-5).collect();
+        let mut blocks = speech.chunks(512);
+        cap.push(&[0.0; 512 * 2 + 1]);
+        let mut played = Vec::new();
+        let mut out = [0.0f32; 512];
+        for k in 0..40 {
+            match k {
+                10..=13 => {}
+                14 => (0..5).for_each(|_| cap.push(blocks.next().unwrap())),
+                _ => cap.push(blocks.next().unwrap_or(&[0.0; 512])),
+            }
+            play.fill(&mut out);
+            played.extend_from_slice(&out);
+        }
+        // Then room tone, until the speech has all played.
+        for _ in 0..20 {
+            cap.push(&[0.0; 512]);
+            play.fill(&mut out);
+            played.extend_from_slice(&out);
+        }
+        let short = shared.underruns.load(Ordering::Relaxed);
+        assert!(short > 0, "the stall ran the ring dry");
+        assert_eq!(shared.underruns_mic_short.load(Ordering::Relaxed), short);
+        // Every speech sample plays, in order, none twice: the only other samples are the fade.
+        let got: Vec<f32> = played
+            .iter()
+            .copied()
+            .filter(|s| speech.contains(s))
+            .collect();
+        assert_eq!(got.len(), speech.len());
+        assert!(got.windows(2).all(|w| w[1] > w[0]));
+        // The fade is all that was inserted into the speech.
+        let first = played.iter().position(|s| *s == speech[0]).unwrap();
+        let last = played
+            .iter()
+            .rposition(|s| *s == *speech.last().unwrap())
+            .unwrap();
+        assert_eq!((last + 1 - first) as u64, speech.len() as u64 + short);
+        // In the room tone the cushion is back, held there, not cut from speech.
+        assert!(shared.padded.load(Ordering::Relaxed) > 0);
+        assert!(play.fill_level() >= shared.target.load(Ordering::Relaxed) as usize);
+    }
+
+    #[test]
+    fn skipped_graph_cycles_are_counted_on_either_side() {
+        let shared = Arc::new(Shared::default());
+        let (mut cap, mut play) = pipe(48_000, 512, shared.clone());
+        let period = 512 * 1_000_000_000 / 48_000;
+        let block = [0.1f32; 512];
+        let mut out = [0.0f32; 512];
+        for k in 0..100u64 {
+            // Clock jitter of a few microseconds is no skipped cycle.
+            let cycle = 1 + k * period + (k % 3) * 4_000;
+            // The server skips the microphone in cycle 40 and our output in 60 and 61.
+            if k != 40 {
+                cap.push_at(&block, cycle);
+            }
+            if k != 60 && k != 61 {
+                play.fill_at(&mut out, cycle);
+            }
+        }
+        assert_eq!(shared.mic_missed.load(Ordering::Relaxed), 512);
+        assert_eq!(shared.out_missed.load(Ordering::Relaxed), 1024);
     }
 }
