@@ -35,6 +35,9 @@ pub struct Config {
     /// Keep the microphone and far end open while no application uses Hold Guard Microphone
     /// (by default they are released then, so an idle guard costs next to nothing).
     pub keep_devices_open: bool,
+    /// Move every other application that records the guarded microphone directly onto Hold
+    /// Guard Microphone (off: only say which ones go around the guard).
+    pub route_recorders: bool,
 }
 
 impl Default for Config {
@@ -46,6 +49,7 @@ impl Default for Config {
             alert: true,
             start_at_login: false,
             keep_devices_open: false,
+            route_recorders: true,
         }
     }
 }

@@ -106,6 +106,10 @@ pub struct Status {
     /// until one does (see `RunOptions::keep_devices_open`).
     #[serde(default)]
     pub standby: bool,
+    /// Applications recording the guarded microphone directly, around the guard: what they
+    /// record is never muted.
+    #[serde(default)]
+    pub bypass: Vec<String>,
     /// Process id of the guard.
     pub pid: u32,
 }
@@ -124,6 +128,7 @@ impl Default for Status {
             out: String::new(),
             agent_back: 0,
             no_call: false,
+            bypass: Vec::new(),
             standby: false,
             pid: std::process::id(),
         }
@@ -155,6 +160,12 @@ impl Status {
         }
         if let Some(p) = &self.problem {
             s.push_str(&format!(" (problem: {p})"));
+        }
+        if !self.bypass.is_empty() {
+            s.push_str(&format!(
+                " (not guarded: {} records your microphone directly)",
+                self.bypass.join(", ")
+            ));
         }
         s
     }
@@ -628,8 +639,15 @@ mod tests {
         // An older guard's status without the field still reads.
         let mut json = serde_json::to_value(&st).unwrap();
         json.as_object_mut().unwrap().remove("standby");
+        json.as_object_mut().unwrap().remove("bypass");
         let back: Status = serde_json::from_value(json).unwrap();
         assert!(!back.standby);
+        st.standby = false;
+        st.bypass = vec!["baresip".into(), "Firefox".into()];
+        assert_eq!(
+            st.line(165.0),
+            "LIVE for 1:05 (not guarded: baresip, Firefox records your microphone directly)"
+        );
     }
 
     /// A stand-in for the guard thread: applies commands to a real guard policy.

@@ -92,6 +92,9 @@ pub struct RunOptions {
     /// Keep the audio devices open while no application records from the virtual microphone
     /// (by default the guard releases them then: see [`STANDBY_AFTER`]).
     pub keep_devices_open: bool,
+    /// Leave other applications that record the microphone directly where they are (by default
+    /// they are moved onto the virtual microphone: see [`Router`]).
+    pub leave_recorders: bool,
 }
 
 /// Resident memory of this process in MB (Linux), for the stats line.
@@ -641,6 +644,104 @@ fn resolve(
     Ok((mic_id, far_id, out_id))
 }
 
+/// Keeps every recording of the guarded microphone going through the guard. A softphone left on
+/// the physical microphone (never switched, or moved back after a device change) sends
+/// everything the guard mutes: such a recording is moved onto the virtual microphone, or, when
+/// the user said to leave them (`route_recorders = false`), named in the status and the log so
+/// the window and tray can say so.
+#[derive(Default)]
+struct Router {
+    leave: bool,
+    /// Streams already moved or reported (the server's indices).
+    told: std::collections::HashSet<u32>,
+    /// Streams moved onto the virtual microphone, to see that they stay there.
+    moved: std::collections::HashSet<u32>,
+    /// The applications going around the guard now, as last published.
+    bypass: Vec<String>,
+}
+
+/// Marks a stream index in `Router::told` as reported for having left the virtual microphone
+/// (server indices are far below it).
+const MOVED_AWAY: u32 = 1 << 31;
+
+/// Recordings of `mic_id`'s device by other applications.
+fn on_microphone<'a>(
+    apps: &'a [crate::audio::virtual_mic::AppRecording],
+    mic_id: &str,
+) -> Vec<&'a crate::audio::virtual_mic::AppRecording> {
+    let node = node_name(mic_id);
+    // A PipeWire id names the node; the PulseAudio protocol calls a sink's recording side
+    // `NODE.monitor`.
+    apps.iter()
+        .filter(|a| a.source == node || a.source.strip_suffix(".monitor") == Some(node))
+        .collect()
+}
+
+impl Router {
+    fn new(leave: bool) -> Self {
+        Self {
+            leave,
+            ..Self::default()
+        }
+    }
+
+    /// Moves (or reports) the recordings of the microphone in `rec`; publishes who goes around.
+    fn check(
+        &mut self,
+        rec: &crate::audio::virtual_mic::Recordings,
+        mic_id: &str,
+        server: &mut crate::audio::virtual_mic::Server,
+        ctl: &Controller,
+        quiet: bool,
+    ) {
+        let mut bypass = Vec::new();
+        // A move the server accepted can still land elsewhere: PipeWire's session manager links a
+        // stream it cannot link to the target to the default source instead.
+        self.moved
+            .retain(|i| rec.apps.iter().any(|a| a.index == *i));
+        for a in rec.apps.iter().filter(|a| self.moved.contains(&a.index)) {
+            if a.source != crate::audio::virtual_mic::SOURCE {
+                if self.told.insert(a.index | MOVED_AWAY) {
+                    eprintln!(
+                        "holdguard: {} could not be moved onto Hold Guard Microphone (it records {} now); choose \"Hold Guard Microphone\" in {}",
+                        a.app, a.source, a.app
+                    );
+                }
+                bypass.push(a.app.clone());
+            }
+        }
+        for a in on_microphone(&rec.apps, mic_id) {
+            let first = self.told.insert(a.index);
+            if !self.leave && !self.moved.contains(&a.index) {
+                match server.move_to_virtual_mic(a.index) {
+                    Ok(()) => {
+                        if !quiet {
+                            say!("{} recorded your microphone directly: moved onto Hold Guard Microphone", a.app);
+                        }
+                        self.moved.insert(a.index);
+                        continue;
+                    }
+                    Err(e) if first => eprintln!("holdguard: {e}"),
+                    Err(_) => {}
+                }
+            }
+            if first {
+                eprintln!(
+                    "holdguard: {} records your microphone directly — Hold Guard cannot mute it; choose \"Hold Guard Microphone\" in {}",
+                    a.app, a.app
+                );
+            }
+            bypass.push(a.app.clone());
+        }
+        bypass.sort();
+        bypass.dedup();
+        if bypass != self.bypass {
+            self.bypass = bypass.clone();
+            ctl.update(|s| s.bypass = bypass);
+        }
+    }
+}
+
 /// Runs the live guard until `ctl` is stopped (or `duration` passes). Errors are returned only
 /// for what prevents guarding from starting (no audio server, no device to use, no journal);
 /// once streaming, lost devices are retried for as long as it runs.
@@ -739,6 +840,7 @@ fn guard_streams(
     };
     // Only our own virtual microphone can tell whether a softphone uses it.
     let may_standby = !opts.keep_devices_open && vmic.is_some();
+    let mut router = Router::new(opts.leave_recorders || vmic.is_none());
     let mut standby = false;
     'outer: while !ctl.should_end() && !deadline_passed(&started) {
         let resumed = std::mem::take(&mut standby);
@@ -782,7 +884,11 @@ fn guard_streams(
                     polled = Instant::now();
                     // An error (the server went away) also ends standby: the stream path below
                     // knows how to wait for the server and recreate the virtual microphone.
-                    if !matches!(server.as_mut().map(|s| s.recorders()), Some(Ok(0))) {
+                    let Some(s) = server.as_mut() else { break };
+                    let Ok(rec) = s.recordings() else { break };
+                    // A softphone on the physical microphone would never wake the guard.
+                    router.check(&rec, &ids.0, s, ctl, opts.quiet);
+                    if rec.apps_on_ours > 0 {
                         break;
                     }
                 }
@@ -873,9 +979,12 @@ fn guard_streams(
         let pulse = host_id == cpal::HostId::PulseAudio;
         while !ctl.should_end() && !failed.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(10));
-            if (may_standby || pulse) && polled.elapsed() >= STANDBY_POLL {
+            if polled.elapsed() >= STANDBY_POLL {
                 polled = Instant::now();
                 let rec = server.as_mut().map(|s| s.recordings());
+                if let (Some(s), Some(Ok(r))) = (server.as_mut(), &rec) {
+                    router.check(r, &ids.0, s, ctl, opts.quiet);
+                }
                 if let (true, Some(Ok(r))) = (pulse, &rec) {
                     // PulseAudio moves a stream whose device went away instead of ending it: the
                     // far end could end up listening to the user's microphone or to our own
@@ -1030,6 +1139,29 @@ fn guard_streams(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recordings_of_the_microphone_are_told_apart_from_the_rest() {
+        use crate::audio::virtual_mic::AppRecording;
+        let rec = |index, source: &str| AppRecording {
+            index,
+            app: format!("app{index}"),
+            source: source.into(),
+        };
+        let apps = [
+            rec(1, "alsa_input.usb-mic"),
+            rec(2, "holdguard_mic"),
+            rec(3, "sink_b.monitor"),
+            rec(4, "alsa_input.usb-mic-2"),
+        ];
+        let on = |id| -> Vec<u32> { on_microphone(&apps, id).iter().map(|a| a.index).collect() };
+        assert_eq!(on("pipewire:alsa_input.usb-mic"), [1]);
+        assert_eq!(on("pulseaudio:alsa_input.usb-mic"), [1]);
+        // A sink standing in for the microphone is recorded through its monitor.
+        assert_eq!(on("pipewire:sink_b"), [3]);
+        assert_eq!(on("pulseaudio:sink_b.monitor"), [3]);
+        assert!(on("pipewire:holdguard").is_empty());
+    }
 
     #[test]
     fn only_server_devices_stand_in_for_a_lost_microphone() {

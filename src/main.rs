@@ -86,6 +86,10 @@ enum Cmd {
         /// (by default they are released after 10 s of that, and reopened when one starts).
         #[arg(long)]
         keep_devices_open: bool,
+        /// Leave applications that record the microphone directly where they are, and only say
+        /// which ones go around the guard (by default they are moved onto Hold Guard Microphone).
+        #[arg(long)]
+        leave_recorders: bool,
         /// Stop after this many seconds.
         #[arg(long, hide = true)]
         seconds: Option<f64>,
@@ -319,11 +323,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             journal,
             config,
             keep_devices_open,
+            leave_recorders,
             seconds,
             stats,
             period,
         } => {
-            let (guard, mic, far, out, keep_open) =
+            let (guard, mic, far, out, keep_open, route) =
                 match config.or_else(holdguard::config::default_path) {
                     Some(p) => {
                         let (c, warnings) = holdguard::config::load(&p)?;
@@ -340,9 +345,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             pick(far, d.far),
                             pick(out, d.out),
                             c.keep_devices_open,
+                            c.route_recorders,
                         )
                     }
-                    None => (GuardConfig::default(), mic, far, out, false),
+                    None => (GuardConfig::default(), mic, far, out, false, true),
                 };
             // One guard per user: a second one would share (and on exit remove) the virtual
             // microphone.
@@ -367,6 +373,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     stats_every: stats.map(std::time::Duration::from_secs_f64),
                     period,
                     keep_devices_open: keep_devices_open || keep_open,
+                    leave_recorders: leave_recorders || !route,
                 },
                 &ctl,
             )?;

@@ -132,14 +132,17 @@ fn the_guard_page_says_when_the_shortcut_and_tray_are_missing() {
         "global shortcuts need X11 and this is a Wayland session".into(),
     );
     v.tray_problem = Some("no system tray (no session bus)".into());
-    f.ctl
-        .update(|s| s.problem = Some("the far end stopped delivering audio".into()));
+    f.ctl.update(|s| {
+        s.problem = Some("the far end stopped delivering audio".into());
+        s.bypass = vec!["baresip".into()];
+    });
     let mut h = harness(v);
     h.run_steps(2);
     h.get_by_label_contains("this is a Wayland session");
     h.get_by_label_contains("holdguard toggle");
     h.get_by_label_contains("closing this window quits");
     h.get_by_label_contains("the far end stopped delivering audio");
+    h.get_by_label_contains("Not guarded: baresip records your microphone directly");
 }
 
 fn seed_journal(path: &std::path::Path) -> f64 {

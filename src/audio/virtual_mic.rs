@@ -70,6 +70,20 @@ pub struct Recordings {
     /// device went away to the default source without telling the client (which may be our own
     /// virtual microphone): the guard compares these with what it opened.
     pub ours_on: Vec<String>,
+    /// Other applications' recording streams, with the source each is on: one on the guarded
+    /// microphone itself goes around the guard.
+    pub apps: Vec<AppRecording>,
+}
+
+/// Another application's recording stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppRecording {
+    /// The server's index of the stream (to move it).
+    pub index: u32,
+    /// The application's name as it gives it ("baresip", "Firefox"), else the stream's.
+    pub app: String,
+    /// The source it records.
+    pub source: String,
 }
 
 /// Errors talking to the sound server; the text says what to do.
@@ -169,8 +183,8 @@ impl Server {
         Ok(self.recordings()?.apps_on_ours)
     }
 
-    /// Who records what, from one pair of queries: apps using the virtual microphone, and where
-    /// this process's own recordings are.
+    /// Who records what, from three small queries: apps using the virtual microphone or the
+    /// microphone itself, and where this process's own recordings are.
     pub fn recordings(&mut self) -> Result<Recordings, VirtualMicError> {
         let sources: pa::SourceInfoList =
             self.call(&Command::GetSourceInfoList, "the source list")?;
@@ -180,9 +194,40 @@ impl Server {
             .iter()
             .find(|s| s.name.as_bytes() == SOURCE.as_bytes())
             .map(|s| s.index);
-        let (mine, apps): (Vec<_>, Vec<_>) =
-            outputs.iter().partition(|o| of_this_process(&o.props));
+        // cpal's PipeWire streams carry the process id on their client only.
+        let clients: pa::ClientInfoList =
+            self.call(&Command::GetClientInfoList, "the client list")?;
+        let our_clients: Vec<u32> = clients
+            .iter()
+            .filter(|c| of_this_process(&c.props))
+            .map(|c| c.index)
+            .collect();
+        let (mine, apps): (Vec<_>, Vec<_>) = outputs.iter().partition(|o| {
+            of_this_process(&o.props) || o.client_index.is_some_and(|c| our_clients.contains(&c))
+        });
+        let text = |c: &CString| c.to_string_lossy().into_owned();
+        let app_recordings = apps
+            .iter()
+            .filter(|o| !o.corked)
+            .filter_map(|o| {
+                let source = sources.iter().find(|s| s.index == o.source_index)?;
+                let app = o
+                    .props
+                    .get(pa::Prop::ApplicationName)
+                    .map(|v| {
+                        String::from_utf8_lossy(v.strip_suffix(&[0]).unwrap_or(v)).into_owned()
+                    })
+                    .filter(|a| !a.is_empty())
+                    .unwrap_or_else(|| text(&o.name));
+                Some(AppRecording {
+                    index: o.index,
+                    app,
+                    source: text(&source.name),
+                })
+            })
+            .collect();
         Ok(Recordings {
+            apps: app_recordings,
             apps_on_ours: apps
                 .iter()
                 .filter(|o| Some(o.source_index) == ours && !o.corked)
@@ -193,6 +238,19 @@ impl Server {
                 .map(|s| s.name.to_string_lossy().into_owned())
                 .collect(),
         })
+    }
+
+    /// Moves another application's recording onto the virtual microphone.
+    pub fn move_to_virtual_mic(&mut self, recording: u32) -> Result<(), VirtualMicError> {
+        let params = pa::MoveStreamParams {
+            index: Some(recording),
+            device_index: None,
+            device_name: Some(CString::new(SOURCE).expect("no NUL")),
+        };
+        self.ack(
+            &Command::MoveSourceOutput(params),
+            "moving a recording onto Hold Guard Microphone",
+        )
     }
 
     /// Names of the server's devices: every source (microphones, monitors, ours) and sink. Streams

@@ -20,7 +20,8 @@ const SIZE: u32 = 32;
 
 /// The look the tray shows for `status`.
 pub fn look(status: &Status) -> Look {
-    if status.problem.is_some() {
+    // An app recording the microphone around the guard makes any muted look a lie.
+    if status.problem.is_some() || !status.bypass.is_empty() {
         return Look::Problem;
     }
     match status.state {
@@ -156,6 +157,11 @@ mod tests {
         assert_eq!(look(&s), Look::Paused);
         s.state = State::ManualUnmute;
         assert_eq!(look(&s), Look::Live);
+        s.state = State::HoldMusic;
+        s.bypass = vec!["baresip".into()];
+        assert_eq!(look(&s), Look::Problem, "a mute that an app goes around");
+        s.bypass.clear();
+        s.state = State::ManualUnmute;
         s.problem = Some("far end lost".into());
         assert_eq!(look(&s), Look::Problem);
         s.since = 100.0;

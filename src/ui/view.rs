@@ -154,6 +154,17 @@ impl View {
         if let Some(p) = &st.problem {
             ui.colored_label(rgb(Look::Problem.color()), p.as_str());
         }
+        if !st.bypass.is_empty() {
+            ui.colored_label(
+                rgb(Look::Problem.color()),
+                format!(
+                    "Not guarded: {} records your microphone directly, and Hold Guard cannot \
+                     mute it. Choose \"Hold Guard Microphone\" there, or turn on \"Move apps \
+                     onto Hold Guard\" in Settings.",
+                    st.bypass.join(", ")
+                ),
+            );
+        }
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             let muted = st.state.muted();
@@ -298,6 +309,9 @@ impl View {
             ui.label("Agent-is-back alert");
             ui.checkbox(&mut s.edit.alert, "chime and notification");
             ui.end_row();
+            ui.label("Apps on the real microphone");
+            ui.checkbox(&mut s.edit.route_recorders, "Move apps onto Hold Guard");
+            ui.end_row();
             ui.label("Start at login");
             ui.checkbox(&mut s.edit.start_at_login, "in the tray");
             ui.end_row();
@@ -365,6 +379,7 @@ pub fn apply_config(o: &mut RunOptions, c: &Config) {
     o.far = pick(&c.devices.far);
     o.out = pick(&c.devices.out);
     o.keep_devices_open = c.keep_devices_open;
+    o.leave_recorders = !c.route_recorders;
 }
 
 fn or_dash(s: &str) -> &str {
