@@ -106,6 +106,19 @@ pub struct Model<'a> {
     pub members: &'a [&'a [f32]],
 }
 
+/// One call a model was fitted on, as `holdguard train` records it beside the weights: the
+/// exact digest of its hops and a summary that another machine's LSB-level differences leave
+/// alone (`train::CallSummary`), so `train --check` can tell the same data from other data.
+#[derive(Clone, Copy, Debug)]
+pub struct TrainedCall {
+    pub name: &'static str,
+    pub set: &'static str,
+    pub digest: u64,
+    pub hops: u32,
+    pub classes: [u32; 6],
+    pub means: [f32; N_FEATURES],
+}
+
 /// Raw features scaled by the training data's `mean` and spread, as the networks see them (the
 /// trainer scales its data with the same function).
 pub fn standardise(x: &[f32; N_FEATURES], mean: &[f32], scale: &[f32]) -> [f32; N_FEATURES] {
