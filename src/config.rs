@@ -28,6 +28,8 @@ pub struct Config {
     pub devices: Devices,
     /// Global shortcut that toggles manual mute.
     pub hotkey: String,
+    /// Push-to-talk: the microphone is open while this is held (empty: none).
+    pub talk_hotkey: String,
     /// Chime and notification when the agent is back.
     pub alert: bool,
     /// Start Hold Guard when the user logs in.
@@ -46,6 +48,7 @@ impl Default for Config {
             guard: GuardConfig::default(),
             devices: Devices::default(),
             hotkey: "Ctrl+Alt+M".into(),
+            talk_hotkey: "Ctrl+Alt+Space".into(),
             alert: true,
             start_at_login: false,
             keep_devices_open: false,

@@ -44,6 +44,8 @@ pub enum State {
     ManualUnmute,
     /// Guarding paused by the user: open.
     Paused,
+    /// Open while the user holds the push-to-talk shortcut.
+    PushToTalk,
 }
 
 impl State {
@@ -56,6 +58,7 @@ impl State {
             Mode::ManualMute => State::ManualMute,
             Mode::ManualUnmute => State::ManualUnmute,
             Mode::Paused => State::Paused,
+            Mode::PushToTalk => State::PushToTalk,
         }
     }
 
@@ -77,6 +80,7 @@ impl State {
             State::ManualMute => "MUTED — manual",
             State::ManualUnmute => "LIVE — unmuted by hand",
             State::Paused => "PAUSED",
+            State::PushToTalk => "LIVE — push-to-talk",
         }
     }
 }
@@ -102,6 +106,9 @@ pub struct Status {
     pub agent_back: u64,
     /// The far end has carried no audio for a minute: no call in progress.
     pub no_call: bool,
+    /// The user is speaking while muted: what they say is not sent.
+    #[serde(default)]
+    pub speaking_muted: bool,
     /// No application records from the virtual microphone, so the audio devices are released
     /// until one does (see `RunOptions::keep_devices_open`).
     #[serde(default)]
@@ -128,6 +135,7 @@ impl Default for Status {
             out: String::new(),
             agent_back: 0,
             no_call: false,
+            speaking_muted: false,
             bypass: Vec::new(),
             standby: false,
             pid: std::process::id(),
@@ -158,6 +166,9 @@ impl Status {
         if self.standby {
             s.push_str(&format!(" ({STANDBY_NOTE})"));
         }
+        if self.speaking_muted && self.state.muted() {
+            s.push_str(&format!(" — {MUTED_SPEECH_NOTE}"));
+        }
         if let Some(p) = &self.problem {
             s.push_str(&format!(" (problem: {p})"));
         }
@@ -170,6 +181,9 @@ impl Status {
         s
     }
 }
+
+/// What the window and tray say while the user speaks into a muted microphone.
+pub const MUTED_SPEECH_NOTE: &str = "You're muted — not sent";
 
 /// One slot of the rolling timeline.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -561,10 +575,12 @@ pub fn answer(ctl: &Controller, line: &str) -> serde_json::Value {
         "toggle" => Some(Command::Toggle),
         "pause" => Some(Command::Pause),
         "resume" => Some(Command::Resume),
+        "talk start" => Some(Command::TalkStart),
+        "talk end" => Some(Command::TalkEnd),
         other => {
             return serde_json::json!({
                 "ok": false,
-                "error": format!("unknown request {other:?}; expected status, show [guard|log|settings], mute, unmute, toggle, pause or resume"),
+                "error": format!("unknown request {other:?}; expected status, show [guard|log|settings], mute, unmute, toggle, pause, resume or talk start|end"),
             })
         }
     };
@@ -643,6 +659,14 @@ mod tests {
         let back: Status = serde_json::from_value(json).unwrap();
         assert!(!back.standby);
         st.standby = false;
+        st.state = State::HoldMusic;
+        st.speaking_muted = true;
+        assert_eq!(
+            st.line(165.0),
+            "MUTED — hold music for 1:05 — You're muted — not sent"
+        );
+        st.state = State::Live;
+        st.speaking_muted = false;
         st.bypass = vec!["baresip".into(), "Firefox".into()];
         assert_eq!(
             st.line(165.0),
@@ -684,6 +708,13 @@ mod tests {
         assert_eq!(request(&path, "mute").unwrap().state, State::ManualMute);
         assert_eq!(request(&path, "toggle").unwrap().state, State::ManualUnmute);
         assert_eq!(request(&path, "pause").unwrap().state, State::Paused);
+        assert_eq!(request(&path, "resume").unwrap().state, State::Live);
+        assert_eq!(request(&path, "mute").unwrap().state, State::ManualMute);
+        assert_eq!(
+            request(&path, "talk start").unwrap().state,
+            State::PushToTalk
+        );
+        assert_eq!(request(&path, "talk end").unwrap().state, State::ManualMute);
         assert_eq!(request(&path, "resume").unwrap().state, State::Live);
         let before = ctl.show_requests();
         request(&path, "show").unwrap();

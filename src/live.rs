@@ -373,7 +373,14 @@ struct LiveSink<'a> {
     no_call: bool,
     /// A silent-hold interval not journaled yet: it only counts if the line comes back.
     deferred: Option<(f64, &'static str)>,
+    /// When (engine seconds) the user last spoke into a muted microphone, and whether the status
+    /// says so now.
+    muted_speech: (f64, bool),
 }
+
+/// How long "you're muted" stays up after the user's last muted word: long enough to read, and
+/// no flicker between words.
+const MUTED_SPEECH_HOLD_S: f64 = 1.5;
 
 /// Below this the far end carries no audio at all (not even comfort noise): nothing is playing.
 const NO_AUDIO_DB: f32 = -90.0;
@@ -451,6 +458,16 @@ impl Sink for LiveSink<'_> {
         counts[hop.class.index()] += 1;
         *muted |= hop.muted;
         *mic |= hop.mic_active;
+        // The user talking into a muted microphone is told, never unmuted: the guard may be
+        // right (private talk on hold) and only the user knows.
+        if hop.muted && hop.mic_active {
+            self.muted_speech.0 = hop.t;
+        }
+        let speaking = hop.muted && hop.t - self.muted_speech.0 < MUTED_SPEECH_HOLD_S;
+        if speaking != self.muted_speech.1 {
+            self.muted_speech.1 = speaking;
+            self.ctl.update(|s| s.speaking_muted = speaking);
+        }
         if hop.t >= *end {
             let best = (0..counts.len()).max_by_key(|&k| counts[k]).unwrap_or(0);
             self.ctl.push_slot(Slot {
@@ -821,6 +838,7 @@ fn guard_streams(
         silent_since: None,
         no_call: false,
         deferred: None,
+        muted_speech: (f64::NEG_INFINITY, false),
     };
     let started = Instant::now();
     let mut ids = (mic_id, far_id, out_id);

@@ -112,6 +112,12 @@ enum Cmd {
     Pause,
     /// Resume guarding.
     Resume,
+    /// Push-to-talk for desktops that bind keys themselves: `start` on key press opens the
+    /// microphone whatever holds, `end` on release returns to it.
+    Talk {
+        #[arg(value_parser = ["start", "end"])]
+        edge: String,
+    },
     /// Bring the running Hold Guard's window forward (optionally at a page).
     Show {
         #[arg(value_parser = ["guard", "log", "settings"])]
@@ -245,6 +251,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Unmute => remote("unmute", false),
         Cmd::Pause => remote("pause", false),
         Cmd::Resume => remote("resume", false),
+        Cmd::Talk { edge } => remote(&format!("talk {edge}"), false),
         Cmd::Status { json } => remote("status", json),
         Cmd::Show { page } => match page {
             Some(p) => remote(&format!("show {p}"), false),

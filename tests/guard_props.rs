@@ -106,7 +106,11 @@ fn command_strategy() -> impl Strategy<Value = Command> {
 fn is_manual(r: Reason) -> bool {
     matches!(
         r,
-        Reason::ManualMute | Reason::ManualUnmute | Reason::Paused | Reason::Resumed
+        Reason::ManualMute
+            | Reason::ManualUnmute
+            | Reason::Paused
+            | Reason::Resumed
+            | Reason::PushToTalk
     )
 }
 
@@ -142,6 +146,38 @@ proptest! {
                 }
             }
             toggled_from = Some(*m);
+        }
+    }
+
+    /// Push-to-talk opens for exactly as long as it is held, over any state, and leaves the
+    /// guard as it found it: outside the held stretch the output is what it would have been.
+    #[test]
+    fn push_to_talk_opens_while_held_and_changes_nothing_else(
+        obs in script(),
+        cmds in prop::collection::vec((0usize..6000, prop_oneof![
+            Just(Command::Mute), Just(Command::Unmute), Just(Command::Pause), Just(Command::Resume)
+        ]), 0..5),
+        at in 0usize..6000,
+        held in 1usize..600,
+    ) {
+        let mut cmds = cmds;
+        cmds.sort_by_key(|c| c.0);
+        let (_, _, base) = run(&obs, &cmds);
+        let (start, end) = (at.min(obs.len() - 1), (at + held).min(obs.len()));
+        let mut with = cmds.clone();
+        with.push((start, Command::TalkStart));
+        with.push((end, Command::TalkEnd));
+        with.sort_by_key(|c| c.0);
+        let (trs, _, muted) = run(&obs, &with);
+        for (i, (m, b)) in muted.iter().zip(&base).enumerate() {
+            if (start..end).contains(&i) {
+                prop_assert!(!*m, "muted while push-to-talk is held, hop {}", i);
+            } else {
+                prop_assert_eq!(m, b, "hop {}", i);
+            }
+        }
+        for tr in trs.iter().filter(|t| t.reason == Reason::PushToTalk) {
+            prop_assert!(!tr.muted, "push-to-talk only ever opens: {:?}", tr);
         }
     }
 

@@ -1047,3 +1047,126 @@ fn an_app_recording_the_microphone_directly_is_moved_onto_the_guard() {
         .args(["unload-module", &module])
         .status();
 }
+
+/// Writes `x` (mono) as a 16-bit WAV.
+fn write_wav(path: &Path, x: &[f32], rate: u32) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for &v in x {
+        w.write_sample((v * 32767.0).round() as i16).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// RMS of a raw float32 recording.
+fn rms_of(path: &Path) -> f32 {
+    let b = std::fs::read(path).unwrap();
+    let x: Vec<f32> = b
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    (x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32).sqrt()
+}
+
+/// Speaking into a muted microphone is shown within half a second and nothing is sent;
+/// push-to-talk opens the microphone while held, over a manual mute, and returns to it.
+#[test]
+#[ignore = "needs the sound server scripts/session.sh starts"]
+fn muted_speech_is_shown_and_push_to_talk_opens_while_held() {
+    let dir = tmpdir("talk");
+    let guard = start_guard_opts(
+        &dir,
+        &dev("sink_b"),
+        "sink_a",
+        40.0,
+        &["--keep-devices-open"],
+    );
+    wait_for("the guard", Duration::from_secs(10), || {
+        status().is_some_and(|s| s["state"] == "live")
+    });
+    let remote = |what: &[&str]| {
+        let t = Instant::now();
+        let o = Command::new(bin()).args(what).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{what:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        t.elapsed().as_secs_f64()
+    };
+    remote(&["mute"]);
+
+    // The user's first words in a real microphone track, half a second after the clip starts.
+    let mic = fixture("hold_repeat_agent.mic.flac");
+    let active = holdguard::train::file_activity(&mic).unwrap();
+    let hop = holdguard::dsp::features::HOP_SECONDS;
+    let first = active
+        .windows(5)
+        .position(|w| w.iter().all(|&a| a))
+        .expect("the fixture has speech");
+    let (x, rate) = common::decode(&mic);
+    let r = rate as usize;
+    let from = ((first as f64 * hop - 0.5).max(0.0) * r as f64) as usize;
+    let lead = first as f64 * hop - from as f64 / r as f64;
+    let clip = dir.join("words.wav");
+    write_wav(&clip, &x[from..(from + 4 * r).min(x.len())], rate);
+    let heard = dir.join("muted.raw");
+    let phone = record("holdguard_mic", &heard);
+    let t0 = Instant::now();
+    let mut player = play("sink_b", &clip);
+    wait_for("the muted-speech cue", Duration::from_secs(5), || {
+        status().is_some_and(|s| s["speaking_muted"] == true)
+    });
+    let cue = t0.elapsed().as_secs_f64() - lead;
+    eprintln!("muted-speech cue {cue:.2} s after the first word (paplay's start included)");
+    let _ = player.wait();
+    stop(phone);
+    // Loose: paplay's own start is in the figure, and CI machines are busy.
+    assert!(cue < 1.5, "cue after {cue:.2} s");
+    let sent = rms_of(&heard);
+    assert!(
+        sent < 1e-3,
+        "muted speech reached the softphone (RMS {sent})"
+    );
+    wait_for("the cue to clear", Duration::from_secs(5), || {
+        status().is_some_and(|s| s["speaking_muted"] == false)
+    });
+
+    // Push-to-talk over the manual mute: a steady tone on the microphone gets through only
+    // while it is held.
+    let tone: Vec<f32> = (0..8 * RATE)
+        .map(|i| 0.2 * (i as f32 * 300.0 * std::f32::consts::TAU / RATE as f32).sin())
+        .collect();
+    let tone_file = dir.join("tone.wav");
+    write_wav(&tone_file, &tone, RATE as u32);
+    let mut player = play("sink_b", &tone_file);
+    std::thread::sleep(Duration::from_millis(500));
+    let took = remote(&["talk", "start"]);
+    assert_eq!(status().unwrap()["state"], "push_to_talk");
+    std::thread::sleep(Duration::from_millis(300));
+    let open = dir.join("open.raw");
+    let phone = record("holdguard_mic", &open);
+    std::thread::sleep(Duration::from_millis(1500));
+    stop(phone);
+    remote(&["talk", "end"]);
+    assert_eq!(status().unwrap()["state"], "manual_mute");
+    std::thread::sleep(Duration::from_millis(300));
+    let closed = dir.join("closed.raw");
+    let phone = record("holdguard_mic", &closed);
+    std::thread::sleep(Duration::from_millis(1500));
+    stop(phone);
+    let _ = player.kill();
+    let _ = player.wait();
+    stop(guard);
+    let (o, c) = (rms_of(&open), rms_of(&closed));
+    eprintln!("push-to-talk: command applied in {took:.3} s; RMS held {o:.3}, released {c:.5}");
+    assert!(o > 0.05, "push-to-talk let too little through (RMS {o})");
+    assert!(c < 1e-3, "released, the tone still got through (RMS {c})");
+    let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
+    assert!(journal.contains("push_to_talk"), "{journal}");
+}

@@ -145,6 +145,22 @@ fn the_guard_page_says_when_the_shortcut_and_tray_are_missing() {
     h.get_by_label_contains("Not guarded: baresip records your microphone directly");
 }
 
+#[test]
+fn speaking_while_muted_is_shown_in_the_banner() {
+    let f = fixture("muted-speech");
+    let v = view(&f);
+    f.ctl.update(|s| {
+        s.state = holdguard::control::State::HoldMusic;
+        s.speaking_muted = true;
+    });
+    let mut h = harness(v);
+    h.run_steps(2);
+    h.get_by_label("You're muted — not sent");
+    f.ctl.update(|s| s.speaking_muted = false);
+    h.run_steps(2);
+    assert!(h.query_by_label("You're muted — not sent").is_none());
+}
+
 fn seed_journal(path: &std::path::Path) -> f64 {
     let now = holdguard::control::now_unix();
     // Two calls at 01:00 UTC today (so always in this week and on this date), one three weeks ago.

@@ -65,6 +65,8 @@ pub enum Reason {
     Paused,
     /// The user resumed guarding; the automatic state applies again.
     Resumed,
+    /// The user holds the push-to-talk shortcut: open while it is held.
+    PushToTalk,
 }
 
 impl Reason {
@@ -79,6 +81,7 @@ impl Reason {
             Reason::ManualUnmute => "manual_unmute",
             Reason::Paused => "paused",
             Reason::Resumed => "resumed",
+            Reason::PushToTalk => "push_to_talk",
         }
     }
 
@@ -93,6 +96,7 @@ impl Reason {
             Reason::ManualUnmute => "manual unmute",
             Reason::Paused => "paused",
             Reason::Resumed => "resumed",
+            Reason::PushToTalk => "push-to-talk",
         }
     }
 
@@ -137,6 +141,8 @@ pub enum Mode {
     ManualUnmute,
     /// Guarding paused: open.
     Paused,
+    /// Open while the user holds the push-to-talk shortcut.
+    PushToTalk,
 }
 
 /// A manual command.
@@ -148,6 +154,11 @@ pub enum Command {
     Toggle,
     Pause,
     Resume,
+    /// The push-to-talk shortcut went down: open until it comes up, whatever else holds.
+    TalkStart,
+    /// The push-to-talk shortcut came up: back to what held before (a hold that began meanwhile
+    /// mutes at once).
+    TalkEnd,
 }
 
 /// One hop of observations.
@@ -297,6 +308,8 @@ pub struct Guard {
     hop_s: f64,
     auto: Auto,
     manual: Option<Manual>,
+    /// The push-to-talk shortcut is held.
+    talking: bool,
     muted: bool,
     last_auto_change: f64,
     /// Music measure of the last `2 * music_len` hops (ring): the confirmation window is its
@@ -394,6 +407,7 @@ impl Guard {
             hop_s,
             auto: Auto::Live,
             manual: None,
+            talking: false,
             muted: false,
             last_auto_change: f64::NEG_INFINITY,
             music: vec![0.0; MID_TALK_FACTOR * music_len],
@@ -452,6 +466,9 @@ impl Guard {
 
     /// What the output follows now, for status displays.
     pub fn mode(&self) -> Mode {
+        if self.talking {
+            return Mode::PushToTalk;
+        }
         match (self.manual, self.auto) {
             (Some(Manual::Mute), _) => Mode::ManualMute,
             (Some(Manual::Unmute), _) => Mode::ManualUnmute,
@@ -468,6 +485,24 @@ impl Guard {
 
     /// Applies a manual command at time `t`; returns the change of output, if any.
     pub fn command(&mut self, cmd: Command, t: f64) -> Option<Transition> {
+        match cmd {
+            Command::TalkStart => {
+                self.talking = true;
+                return self.apply(t, Reason::PushToTalk);
+            }
+            Command::TalkEnd => {
+                self.talking = false;
+                // Muted again for what held all along, with that reason.
+                let reason = match (self.manual, self.auto) {
+                    (Some(Manual::Mute), _) => Reason::ManualMute,
+                    (None, Auto::Hold { reason, .. }) => reason,
+                    _ => Reason::PushToTalk,
+                };
+                return self.apply(t, reason);
+            }
+            _ => {}
+        }
+        // What the user toggles is what they hear: open while talking.
         let cmd = match cmd {
             Command::Toggle if self.muted => Command::Unmute,
             Command::Toggle => Command::Mute,
@@ -477,13 +512,18 @@ impl Guard {
             Command::Mute => (Some(Manual::Mute), Reason::ManualMute),
             Command::Unmute => (Some(Manual::Unmute), Reason::ManualUnmute),
             Command::Pause => (Some(Manual::Pause), Reason::Paused),
-            Command::Resume | Command::Toggle => (None, Reason::Resumed),
+            Command::Resume | Command::Toggle | Command::TalkStart | Command::TalkEnd => {
+                (None, Reason::Resumed)
+            }
         };
         self.manual = manual;
         self.apply(t, reason)
     }
 
     fn output(&self) -> bool {
+        if self.talking {
+            return false;
+        }
         match self.manual {
             Some(Manual::Mute) => true,
             Some(Manual::Unmute) | Some(Manual::Pause) => false,
@@ -916,6 +956,7 @@ mod tests {
             Reason::ManualUnmute,
             Reason::Paused,
             Reason::Resumed,
+            Reason::PushToTalk,
         ] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.key());
         }

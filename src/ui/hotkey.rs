@@ -1,4 +1,5 @@
-//! The global manual-mute shortcut (default Ctrl+Alt+M).
+//! The global shortcuts: manual mute (default Ctrl+Alt+M) and push-to-talk (default
+//! Ctrl+Alt+Space, open while held).
 //!
 //! global-hotkey grabs the key on X11. It cannot work on a Wayland-only session, and it does not
 //! fail when there is no X server at all, so availability is decided here and said plainly: the
@@ -16,17 +17,22 @@ pub enum Availability {
     Unavailable(String),
 }
 
-/// The registered shortcut; unregistered when dropped.
+/// The registered shortcuts; unregistered when dropped.
 pub struct Hotkey {
     manager: Option<GlobalHotKeyManager>,
-    key: Option<HotKey>,
+    keys: Vec<HotKey>,
+    /// The mute shortcut.
     pub availability: Availability,
+    /// The push-to-talk shortcut.
+    pub talk: Availability,
 }
 
 impl Drop for Hotkey {
     fn drop(&mut self) {
-        if let (Some(m), Some(k)) = (&self.manager, self.key) {
-            let _ = m.unregister(k);
+        if let Some(m) = &self.manager {
+            for k in &self.keys {
+                let _ = m.unregister(*k);
+            }
         }
     }
 }
@@ -52,40 +58,88 @@ pub fn session_problem() -> Option<String> {
     }
 }
 
-/// Registers `spec`; `on_press` runs on the hotkey thread each time it is pressed.
-pub fn register(spec: &str, on_press: impl Fn() + Send + Sync + 'static) -> Hotkey {
-    let unavailable = |why: String| Hotkey {
+/// Registers `toggle` and `talk` (an empty `talk` registers none). `on_toggle` runs on the
+/// hotkey thread each time the mute shortcut is pressed; `on_talk(true)` when the push-to-talk
+/// shortcut goes down, `on_talk(false)` when it comes up (the X11 backend reports key repeat as
+/// one press).
+pub fn register(
+    toggle: &str,
+    talk: &str,
+    on_toggle: impl Fn() + Send + Sync + 'static,
+    on_talk: impl Fn(bool) + Send + Sync + 'static,
+) -> Hotkey {
+    let none = |why: &str| Availability::Unavailable(why.to_string());
+    let mut hk = Hotkey {
         manager: None,
-        key: None,
-        availability: Availability::Unavailable(why),
+        keys: Vec::new(),
+        availability: none("not registered"),
+        talk: none("not set"),
     };
     if let Some(why) = session_problem() {
-        return unavailable(why);
+        hk.availability = Availability::Unavailable(why.clone());
+        if !talk.trim().is_empty() {
+            hk.talk = Availability::Unavailable(why);
+        }
+        return hk;
     }
-    let key = match parse(spec) {
-        Ok(k) => k,
-        Err(e) => return unavailable(e),
-    };
     let manager = match GlobalHotKeyManager::new() {
         Ok(m) => m,
-        Err(e) => return unavailable(format!("global shortcuts are not available ({e})")),
+        Err(e) => {
+            let why = format!("global shortcuts are not available ({e})");
+            hk.availability = Availability::Unavailable(why.clone());
+            hk.talk = Availability::Unavailable(why);
+            return hk;
+        }
     };
-    if let Err(e) = manager.register(key) {
-        return unavailable(format!(
-            "{spec} could not be registered, perhaps another application uses it ({e})"
-        ));
-    }
-    let id = key.id();
+    let mut add = |spec: &str| -> (Availability, Option<u32>) {
+        let key = match parse(spec) {
+            Ok(k) => k,
+            Err(e) => return (Availability::Unavailable(e), None),
+        };
+        if key_taken(&hk.keys, key) {
+            return (
+                Availability::Unavailable(format!("{spec} is already the other shortcut")),
+                None,
+            );
+        }
+        match manager.register(key) {
+            Ok(()) => {
+                hk.keys.push(key);
+                (
+                    Availability::Active(spec.trim().to_string()),
+                    Some(key.id()),
+                )
+            }
+            Err(e) => (
+                Availability::Unavailable(format!(
+                    "{spec} could not be registered, perhaps another application uses it ({e})"
+                )),
+                None,
+            ),
+        }
+    };
+    let (a, toggle_id) = add(toggle);
+    let (t, talk_id) = if talk.trim().is_empty() {
+        (none("not set"), None)
+    } else {
+        add(talk)
+    };
+    hk.availability = a;
+    hk.talk = t;
     GlobalHotKeyEvent::set_event_handler(Some(move |ev: GlobalHotKeyEvent| {
-        if ev.id() == id && ev.state() == HotKeyState::Pressed {
-            on_press();
+        let pressed = ev.state() == HotKeyState::Pressed;
+        if Some(ev.id()) == toggle_id && pressed {
+            on_toggle();
+        } else if Some(ev.id()) == talk_id {
+            on_talk(pressed);
         }
     }));
-    Hotkey {
-        manager: Some(manager),
-        key: Some(key),
-        availability: Availability::Active(spec.trim().to_string()),
-    }
+    hk.manager = Some(manager);
+    hk
+}
+
+fn key_taken(keys: &[HotKey], key: HotKey) -> bool {
+    keys.iter().any(|k| k.id() == key.id())
 }
 
 #[cfg(test)]

@@ -90,11 +90,25 @@ impl App {
     fn register_hotkey(&mut self) {
         self.hotkey = None;
         let ctl = self.ctl.clone();
-        let hk = hotkey::register(&self.view.settings.saved.hotkey, move || {
-            ctl.submit(Request::Command(crate::guard::Command::Toggle));
-            alert::play(alert::Sound::Click, &ctl);
-        });
+        let talk_ctl = self.ctl.clone();
+        let saved = &self.view.settings.saved;
+        let hk = hotkey::register(
+            &saved.hotkey,
+            &saved.talk_hotkey,
+            move || {
+                ctl.submit(Request::Command(crate::guard::Command::Toggle));
+                alert::play(alert::Sound::Click, &ctl);
+            },
+            move |down| {
+                talk_ctl.submit(Request::Command(if down {
+                    crate::guard::Command::TalkStart
+                } else {
+                    crate::guard::Command::TalkEnd
+                }));
+            },
+        );
         self.view.hotkey = hk.availability.clone();
+        self.view.talk_hotkey = hk.talk.clone();
         self.hotkey = Some(hk);
     }
 }

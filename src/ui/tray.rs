@@ -28,7 +28,7 @@ pub fn look(status: &Status) -> Look {
         State::HoldMusic | State::SilentHold => Look::MutedHold,
         State::ManualMute => Look::MutedManual,
         State::Paused => Look::Paused,
-        State::Live | State::ManualUnmute | State::Starting => Look::Live,
+        State::Live | State::ManualUnmute | State::PushToTalk | State::Starting => Look::Live,
     }
 }
 

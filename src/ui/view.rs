@@ -69,6 +69,8 @@ pub struct View {
     pub ctl: Arc<Controller>,
     pub tab: Tab,
     pub hotkey: Availability,
+    /// Whether the push-to-talk shortcut works.
+    pub talk_hotkey: Availability,
     /// Why there is no tray icon, if there is none.
     pub tray_problem: Option<String>,
     pub config_warnings: Vec<String>,
@@ -92,6 +94,7 @@ impl View {
             ctl,
             tab: Tab::Guard,
             hotkey: Availability::Unavailable("not registered yet".into()),
+            talk_hotkey: Availability::Unavailable("not registered yet".into()),
             tray_problem: None,
             config_warnings: Vec::new(),
             settings: Settings {
@@ -150,6 +153,14 @@ impl View {
                     egui::RichText::new(format!("for {} · {why}", clock(now - st.since)))
                         .color(egui::Color32::WHITE),
                 );
+                if st.speaking_muted && st.state.muted() {
+                    ui.label(
+                        egui::RichText::new(crate::control::MUTED_SPEECH_NOTE)
+                            .size(20.0)
+                            .strong()
+                            .color(egui::Color32::WHITE),
+                    );
+                }
             });
         if let Some(p) = &st.problem {
             ui.colored_label(rgb(Look::Problem.color()), p.as_str());
@@ -215,6 +226,19 @@ impl View {
                 );
                 ui.label("Bind the command `holdguard toggle` to a key in your desktop's keyboard settings instead.");
             }
+        }
+        match &self.talk_hotkey {
+            Availability::Active(k) => {
+                ui.label(format!("Hold {k} to talk while muted (push-to-talk)."));
+            }
+            Availability::Unavailable(why) if why != "not set" => {
+                ui.colored_label(
+                    rgb(Look::Problem.color()),
+                    format!("The push-to-talk shortcut is not available: {why}."),
+                );
+                ui.label("Bind `holdguard talk start` to a key press and `holdguard talk end` to its release in your desktop's keyboard settings instead.");
+            }
+            Availability::Unavailable(_) => {}
         }
         if let Some(why) = &self.tray_problem {
             ui.colored_label(
@@ -306,6 +330,10 @@ impl View {
             ui.text_edit_singleline(&mut s.edit.hotkey)
                 .labelled_by(name);
             ui.end_row();
+            let name = ui.label("Push-to-talk shortcut").id;
+            ui.text_edit_singleline(&mut s.edit.talk_hotkey)
+                .labelled_by(name);
+            ui.end_row();
             ui.label("Agent-is-back alert");
             ui.checkbox(&mut s.edit.alert, "chime and notification");
             ui.end_row();
@@ -346,6 +374,9 @@ impl View {
     pub fn save(&mut self) -> Result<String, String> {
         let s = &mut self.settings;
         super::hotkey::parse(&s.edit.hotkey)?;
+        if !s.edit.talk_hotkey.trim().is_empty() {
+            super::hotkey::parse(&s.edit.talk_hotkey)?;
+        }
         let path = s.path.clone().ok_or("no home folder to keep settings in")?;
         if s.edit.start_at_login != s.saved.start_at_login {
             let entry = s
@@ -355,8 +386,12 @@ impl View {
             super::autostart::set(&entry, s.edit.start_at_login)?;
         }
         crate::config::save(&s.edit, &path).map_err(|e| e.to_string())?;
-        let restart = s.edit.guard != s.saved.guard || s.edit.devices != s.saved.devices;
-        self.hotkey_changed = s.edit.hotkey != s.saved.hotkey;
+        let restart = s.edit.guard != s.saved.guard
+            || s.edit.devices != s.saved.devices
+            || s.edit.route_recorders != s.saved.route_recorders
+            || s.edit.keep_devices_open != s.saved.keep_devices_open;
+        self.hotkey_changed =
+            s.edit.hotkey != s.saved.hotkey || s.edit.talk_hotkey != s.saved.talk_hotkey;
         s.saved = s.edit.clone();
         if restart {
             {
