@@ -5,7 +5,8 @@
 # generated with bindgen), pkg-config. Run and test: PipeWire with WirePlumber and pipewire-pulse,
 # and PulseAudio (the live tests run against each), pactl/paplay/parec for the live tests; Xvfb,
 # openbox, xdotool, ImageMagick, x11-utils and the D-Bus daemon for the desktop tests (a headless
-# X session, key presses, screenshots).
+# X session, key presses, screenshots); baresip (a real SIP softphone) and the ALSA PulseAudio
+# plug-in it records and plays through, for the end-to-end call test.
 set -euo pipefail
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: cargo not found; install Rust (1.89 or newer) first" >&2
@@ -17,5 +18,6 @@ $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
   pkg-config libasound2-dev libpipewire-0.3-dev libclang-dev clang \
   pipewire pipewire-pulse wireplumber pulseaudio pulseaudio-utils \
-  xvfb openbox xdotool imagemagick x11-utils dbus >/dev/null
+  xvfb openbox xdotool imagemagick x11-utils dbus \
+  baresip-core libasound2-plugins >/dev/null
 echo "setup: system packages installed"

@@ -18,6 +18,7 @@ use ringbuf::{HeapCons, HeapProd, HeapRb};
 
 use crate::audio::pipe::{pipe, CaptureHalf, PlaybackHalf, Shared};
 use crate::audio::pulse_capture::Capture;
+use crate::audio::virtual_mic::CallPlayback;
 use crate::control::{Controller, Request, Slot, SLOT_S};
 use crate::dsp::classifier::Class;
 use crate::engine::{Engine, Hop, Sink};
@@ -188,7 +189,7 @@ struct Rings {
 
 struct Streams {
     _mic: Input,
-    _far: Input,
+    far: Input,
     _out: cpal::Stream,
 }
 
@@ -222,15 +223,60 @@ impl StreamErrors {
 }
 
 /// The microphone and far-end recordings through cpal, started.
-fn cpal_inputs(
+/// What the far end's recording does with its samples: into the analysis ring, counted.
+fn far_writer(shared: Arc<Shared>, mut prod: HeapProd<f32>) -> impl FnMut(&[f32]) + Send + 'static {
+    move |data: &[f32]| {
+        shared.priority.promote_current_thread();
+        let n = prod.push_slice(data);
+        shared
+            .far_samples
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
+        if n < data.len() {
+            shared
+                .far_dropped
+                .fetch_add((data.len() - n) as u64, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The far end's recording: the call's own playback when there is one (over the PulseAudio
+/// protocol on either server: cpal cannot record one stream), else the far device.
+fn far_input(
+    host: &cpal::Host,
+    far_id: &str,
+    far_call: Option<&CallPlayback>,
+    buffer: u32,
+    on_far: impl FnMut(&[f32]) + Send + 'static,
+    errors: &StreamErrors,
+) -> anyhow::Result<Input> {
+    if let Some(c) = far_call {
+        return Ok(Input::Pulse {
+            _capture: Capture::open_playback(&c.sink, c.index, RATE, buffer, on_far)?,
+        });
+    }
+    if host.id() == cpal::HostId::PulseAudio {
+        return Ok(Input::Pulse {
+            _capture: Capture::open(node_name(far_id), RATE, buffer, on_far)?,
+        });
+    }
+    let mut on_far = on_far;
+    let far = find(host, far_id)?.build_input_stream(
+        config(buffer),
+        move |data: &[f32], _: &cpal::InputCallbackInfo| on_far(data),
+        errors.callback(),
+        None,
+    )?;
+    far.play()?;
+    Ok(Input::Cpal { _stream: far })
+}
+
+fn cpal_mic(
     mic_dev: &cpal::Device,
-    far_dev: &cpal::Device,
     buffer: u32,
     lockstep: bool,
     mut on_mic: impl FnMut(&[f32], Option<u64>) + Send + 'static,
-    mut on_far: impl FnMut(&[f32]) + Send + 'static,
     errors: &StreamErrors,
-) -> anyhow::Result<(Input, Input)> {
+) -> anyhow::Result<Input> {
     let mic = mic_dev.build_input_stream(
         config(buffer),
         move |data: &[f32], info: &cpal::InputCallbackInfo| {
@@ -239,15 +285,8 @@ fn cpal_inputs(
         errors.callback(),
         None,
     )?;
-    let far = far_dev.build_input_stream(
-        config(buffer),
-        move |data: &[f32], _: &cpal::InputCallbackInfo| on_far(data),
-        errors.callback(),
-        None,
-    )?;
     mic.play()?;
-    far.play()?;
-    Ok((Input::Cpal { _stream: mic }, Input::Cpal { _stream: far }))
+    Ok(Input::Cpal { _stream: mic })
 }
 
 /// What the callbacks write to and read from.
@@ -261,29 +300,23 @@ struct Ends {
 fn build_streams(
     host: &cpal::Host,
     ids: &(String, String, String),
+    far_call: Option<&CallPlayback>,
     buffer: u32,
     ends: Ends,
-    failed: Arc<AtomicBool>,
-    far_shared: Arc<Shared>,
+    errors: StreamErrors,
+    far_failed: Arc<AtomicBool>,
 ) -> anyhow::Result<Streams> {
+    let far_shared = errors.shared.clone();
     let Ends {
         capture,
         mut playback,
-        mut far_prod,
+        far_prod,
         mut mic_prod,
     } = ends;
     let lockstep = lockstep(host);
-    let (mic_dev, far_dev, out_dev) = (
-        find(host, &ids.0)?,
-        find(host, &ids.1)?,
-        find(host, &ids.2)?,
-    );
+    let (mic_dev, out_dev) = (find(host, &ids.0)?, find(host, &ids.2)?);
     let mut capture = capture;
     // Each callback promotes its own thread the first time it runs (see `audio::priority`).
-    let errors = StreamErrors {
-        failed,
-        shared: far_shared.clone(),
-    };
     let (mic_shared, out_shared) = (far_shared.clone(), far_shared.clone());
     let mut on_mic = move |data: &[f32], cycle: Option<u64>| {
         mic_shared.priority.promote_current_thread();
@@ -293,33 +326,22 @@ fn build_streams(
         }
         let _ = mic_prod.push_slice(data);
     };
-    let on_far = move |data: &[f32]| {
-        far_shared.priority.promote_current_thread();
-        let n = far_prod.push_slice(data);
-        far_shared
-            .far_samples
-            .fetch_add(data.len() as u64, Ordering::Relaxed);
-        if n < data.len() {
-            far_shared
-                .far_dropped
-                .fetch_add((data.len() - n) as u64, Ordering::Relaxed);
-        }
-    };
+    let on_far = far_writer(far_shared, far_prod);
     // PulseAudio: recordings of our own (see `audio::pulse_capture`), cpal's lose samples.
-    let (mic, far) = if host.id() == cpal::HostId::PulseAudio {
-        (
-            Input::Pulse {
-                _capture: Capture::open(node_name(&ids.0), RATE, buffer, move |d| on_mic(d, None))?,
-            },
-            Input::Pulse {
-                _capture: Capture::open(node_name(&ids.1), RATE, buffer, on_far)?,
-            },
-        )
+    let mic = if host.id() == cpal::HostId::PulseAudio {
+        Input::Pulse {
+            _capture: Capture::open(node_name(&ids.0), RATE, buffer, move |d| on_mic(d, None))?,
+        }
     } else {
-        cpal_inputs(
-            &mic_dev, &far_dev, buffer, lockstep, on_mic, on_far, &errors,
-        )?
+        cpal_mic(&mic_dev, buffer, lockstep, on_mic, &errors)?
     };
+    // The far end's recording is replaced on its own when the softphone starts or stops playing
+    // (and a cpal stream reports an error as it is dropped): its errors have their own flag.
+    let far_errors = StreamErrors {
+        failed: far_failed,
+        shared: errors.shared.clone(),
+    };
+    let far = far_input(host, &ids.1, far_call, buffer, on_far, &far_errors)?;
     let out = out_dev.build_output_stream(
         config(buffer),
         move |data: &mut [f32], info: &cpal::OutputCallbackInfo| {
@@ -336,7 +358,7 @@ fn build_streams(
     out.play()?;
     Ok(Streams {
         _mic: mic,
-        _far: far,
+        far,
         _out: out,
     })
 }
@@ -661,6 +683,63 @@ fn resolve(
     Ok((mic_id, far_id, out_id))
 }
 
+/// Which far end the guard listens to: the softphone's own playback (the application recording
+/// the virtual microphone plays the call), found afresh twice a second, or the far device.
+struct Listen {
+    enabled: bool,
+    call: Option<CallPlayback>,
+    /// The server could not record one stream alone: the far device from then on.
+    refused: bool,
+}
+
+impl Listen {
+    /// Looks for the call's playback again; true when the far end to record has changed.
+    fn refresh(
+        &mut self,
+        server: &mut crate::audio::virtual_mic::Server,
+        far_id: &str,
+        ctl: &Controller,
+        quiet: bool,
+    ) -> bool {
+        if !self.enabled || self.refused {
+            return false;
+        }
+        let Ok(want) = server.call_playback() else {
+            return false;
+        };
+        if want.as_ref().map(|c| c.index) == self.call.as_ref().map(|c| c.index) {
+            return false;
+        }
+        let far = match &want {
+            Some(c) => format!("{}'s playback on {}", c.app, c.sink),
+            None => far_id.to_string(),
+        };
+        if !quiet {
+            match &want {
+                Some(c) => say!(
+                    "far end: {}'s own playback (on {}), not everything on the speakers",
+                    c.app,
+                    c.sink
+                ),
+                None => say!("far end: everything on {far_id} (no softphone playback found)"),
+            }
+        }
+        ctl.update(|s| s.far = far);
+        self.call = want;
+        true
+    }
+
+    /// The server would not record the call's playback alone.
+    fn refuse(&mut self, why: &str, far_id: &str, ctl: &Controller) {
+        eprintln!(
+            "holdguard: cannot listen to the softphone's playback alone ({why}); listening to everything on {far_id}"
+        );
+        self.refused = true;
+        self.call = None;
+        ctl.update(|s| s.far = far_id.to_string());
+    }
+}
+
 /// Keeps every recording of the guarded microphone going through the guard. A softphone left on
 /// the physical microphone (never switched, or moved back after a device change) sends
 /// everything the guard mutes: such a recording is moved onto the virtual microphone, or, when
@@ -859,6 +938,13 @@ fn guard_streams(
     // Only our own virtual microphone can tell whether a softphone uses it.
     let may_standby = !opts.keep_devices_open && vmic.is_some();
     let mut router = Router::new(opts.leave_recorders || vmic.is_none());
+    // The far end is the softphone's own playback when it can be found (a music player beside
+    // the call is not the call), unless the user named a far device.
+    let mut listen = Listen {
+        enabled: opts.far.is_none() && vmic.is_some(),
+        call: None,
+        refused: false,
+    };
     let mut standby = false;
     'outer: while !ctl.should_end() && !deadline_passed(&started) {
         let resumed = std::mem::take(&mut standby);
@@ -921,6 +1007,7 @@ fn guard_streams(
         // caught by the periodic check below.
         let fresh = !resumed;
         let failed = Arc::new(AtomicBool::new(false));
+        let mut far_failed = Arc::new(AtomicBool::new(false));
         let (block, prefill) = block_and_cushion(&host, opts);
         let (capture, playback) = pipe(RATE, prefill, shared.clone());
         let playback = playback.settling_from(STARTUP_CUSHION);
@@ -955,10 +1042,27 @@ fn guard_streams(
                 ids = now;
             }
         }
-        let streams = match build_streams(&host, &ids, block, ends, failed.clone(), shared.clone())
-        {
+        if let Some(s) = server.as_mut() {
+            listen.refresh(s, &ids.1, ctl, opts.quiet);
+        }
+        let mut streams = match build_streams(
+            &host,
+            &ids,
+            listen.call.as_ref(),
+            block,
+            ends,
+            StreamErrors {
+                failed: failed.clone(),
+                shared: shared.clone(),
+            },
+            far_failed.clone(),
+        ) {
             Ok(s) => s,
             Err(e) => {
+                if listen.call.is_some() {
+                    // Next time without the per-stream recording, in case it is what failed.
+                    listen.refuse(&format!("{e:#}"), &ids.1, ctl);
+                }
                 let msg = format!("cannot open the audio streams ({e:#})");
                 eprintln!(
                     "holdguard: {msg}; retrying in {:.1} s",
@@ -995,7 +1099,10 @@ fn guard_streams(
         let mut problem = None;
         let (mut polled, mut unused_since) = (Instant::now(), None::<Instant>);
         let pulse = host_id == cpal::HostId::PulseAudio;
-        while !ctl.should_end() && !failed.load(Ordering::Relaxed) {
+        while !ctl.should_end()
+            && !failed.load(Ordering::Relaxed)
+            && !far_failed.load(Ordering::Relaxed)
+        {
             std::thread::sleep(Duration::from_millis(10));
             if polled.elapsed() >= STANDBY_POLL {
                 polled = Instant::now();
@@ -1003,13 +1110,42 @@ fn guard_streams(
                 if let (Some(s), Some(Ok(r))) = (server.as_mut(), &rec) {
                     router.check(r, &ids.0, s, ctl, opts.quiet);
                 }
+                // The softphone started or stopped playing: listen to what it plays now,
+                // replacing only the far end's recording (the microphone path plays on).
+                if let Some(s) = server.as_mut() {
+                    if listen.refresh(s, &ids.1, ctl, opts.quiet) {
+                        let (prod, cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
+                        let fresh_flag = Arc::new(AtomicBool::new(false));
+                        let errors = StreamErrors {
+                            failed: fresh_flag.clone(),
+                            shared: shared.clone(),
+                        };
+                        let on_far = far_writer(shared.clone(), prod);
+                        match far_input(&host, &ids.1, listen.call.as_ref(), block, on_far, &errors)
+                        {
+                            Ok(far) => {
+                                streams.far = far;
+                                far_failed = fresh_flag;
+                                rings.far = cons;
+                                last_far = Instant::now();
+                            }
+                            Err(e) => {
+                                listen.refuse(&e.to_string(), &ids.1, ctl);
+                                failed.store(true, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                }
                 if let (true, Some(Ok(r))) = (pulse, &rec) {
                     // PulseAudio moves a stream whose device went away instead of ending it: the
                     // far end could end up listening to the user's microphone or to our own
                     // output. A stream on another source than we opened counts as a lost device.
                     let opened = |d: &String| {
+                        let call = listen.call.as_ref();
                         let d = std::slice::from_ref(d);
-                        is_device(&ids.0, d) || is_device(&ids.1, d)
+                        is_device(&ids.0, d)
+                            || is_device(&ids.1, d)
+                            || call.is_some_and(|c| d[0] == format!("{}.monitor", c.sink))
                     };
                     if let Some(d) = r.ours_on.iter().find(|d| !opened(d)) {
                         eprintln!("holdguard: the sound server moved a recording of ours to {d} (its device went away); reconnecting");
@@ -1123,9 +1259,10 @@ fn guard_streams(
                 break 'outer;
             }
         }
+        let far_lost = far_failed.load(Ordering::Relaxed);
         drop(streams);
         // (Closing the streams for standby may flag them failed: that is no lost device.)
-        if failed.load(Ordering::Relaxed) && !ctl.should_end() && !standby {
+        if (failed.load(Ordering::Relaxed) || far_lost) && !ctl.should_end() && !standby {
             eprintln!(
                 "holdguard: an audio device went away; reconnecting (the guard keeps its state)"
             );

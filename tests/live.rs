@@ -1170,3 +1170,462 @@ fn muted_speech_is_shown_and_push_to_talk_opens_while_held() {
     let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
     assert!(journal.contains("push_to_talk"), "{journal}");
 }
+
+/// The far end is the softphone's own playback: a music player on the same speakers beside a
+/// live call does not mute it. Control: told to listen to the whole output (`--far`), the same
+/// desk mutes.
+#[test]
+#[ignore = "needs the sound server scripts/session.sh starts"]
+fn a_music_player_beside_the_call_does_not_mute_it() {
+    let dir = tmpdir("player");
+    // The "player": hold music with its announcement, cut from a real hold.
+    let (music, rate) = common::decode(&fixture("hold_repeat_agent.far.flac"));
+    let r = rate as usize;
+    let player_file = dir.join("player.wav");
+    write_wav(&player_file, &music[10 * r..60 * r], rate);
+    // The call: 21 s of two live agents talking (the ends of two fixtures, at 16 kHz).
+    assert_eq!(rate, 8000, "the fixture's rate");
+    let first: Vec<f32> = music[(69.5 * 8000.0) as usize..]
+        .windows(2)
+        .flat_map(|w| [w[0], 0.5 * (w[0] + w[1])])
+        .collect();
+    let (second, rate2) = common::decode(&fixture("silent_hold_agent.far.flac"));
+    assert_eq!(rate2, 16000, "the fixture's rate");
+    let talk: Vec<f32> = first
+        .into_iter()
+        .chain(second[64 * 16000..].iter().copied())
+        .collect();
+    let call = dir.join("call.wav");
+    write_wav(&call, &talk, 16000);
+    let mut held = Vec::new();
+    for whole_desk in [false, true] {
+        let sub = dir.join(if whole_desk { "desk" } else { "call" });
+        std::fs::create_dir_all(&sub).unwrap();
+        let mut cmd = Command::new(bin());
+        cmd.args([
+            "run",
+            "--mic",
+            &dev("sink_b"),
+            "--seconds",
+            "40",
+            "--keep-devices-open",
+        ])
+        .arg("--journal")
+        .arg(sub.join("journal.jsonl"))
+        .arg("--config")
+        .arg(sub.join("no-config.toml"))
+        .stdout(std::fs::File::create(sub.join("guard.log")).unwrap())
+        .stderr(std::fs::File::create(sub.join("guard.err")).unwrap());
+        if whole_desk {
+            cmd.args(["--far", &dev("sink_a")]);
+        }
+        let guard = cmd.spawn().expect("holdguard runs");
+        wait_for("the guard", Duration::from_secs(10), || {
+            status().is_some_and(|s| s["state"] == "live")
+        });
+        let softphone_mic = Command::new("parec")
+            .args(["--client-name=softphone", "--device=holdguard_mic"])
+            .arg(sub.join("sent.raw"))
+            .spawn()
+            .unwrap();
+        let softphone_out = Command::new("paplay")
+            .args(["--client-name=softphone", "--device=sink_a"])
+            .arg(&call)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_secs(2));
+        let player = Command::new("paplay")
+            .args(["--client-name=player", "--device=sink_a"])
+            .arg(&player_file)
+            .spawn()
+            .unwrap();
+        // While the call plays (it ends 21.5 s after it started).
+        let mut muted_s = 0.0;
+        let mut far = String::new();
+        let mut states = String::new();
+        for _ in 0..36 {
+            std::thread::sleep(Duration::from_millis(500));
+            if let Some(s) = status() {
+                far = s["far"].as_str().unwrap_or("").to_string();
+                states.push(if s["state"] == "live" { '.' } else { 'M' });
+                if s["state"] != "live" {
+                    muted_s += 0.5;
+                }
+            }
+        }
+        for c in [player, softphone_out, softphone_mic] {
+            stop(c);
+        }
+        stop(guard);
+        eprintln!(
+            "{}: muted {muted_s:.1} s of 18 s with the player on ({states}); far end {far:?}",
+            if whole_desk {
+                "whole output"
+            } else {
+                "softphone's playback"
+            }
+        );
+        if !whole_desk {
+            assert!(far.contains("softphone"), "listening to {far:?}");
+        }
+        // Muting for the call's own silence (the pause between the two agents) is the guard's
+        // business; muting for the player's music is not.
+        let journal = std::fs::read_to_string(sub.join("journal.jsonl")).unwrap_or_default();
+        held.push((muted_s, journal.contains("hold_music")));
+    }
+    assert!(!held[0].1, "the player's music muted the call");
+    assert!(held[0].0 <= 1.0, "muted {} s", held[0].0);
+    assert!(
+        held[1].1 && held[1].0 >= 5.0,
+        "control: the whole output with the player did not mute for music, so this test proves nothing"
+    );
+}
+
+/// Sends one command to a baresip `ctrl_tcp` socket (netstring-framed JSON).
+fn baresip_command(port: u16, command: &str, params: &str) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("baresip's ctrl_tcp");
+    let m = serde_json::json!({"command": command, "params": params, "token": "t"}).to_string();
+    write!(s, "{}:{m},", m.len()).unwrap();
+    s
+}
+
+/// Writes a baresip configuration directory for one instance.
+fn baresip_dir(dir: &Path, sip: u16, rtp: u16, ctrl: u16, audio: &str, account: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let config = format!(
+        "poll_method epoll\nsip_listen 127.0.0.1:{sip}\nnet_interface 127.0.0.1\n\
+         rtp_ports {rtp}-{}\n{audio}\nctrl_tcp_listen 127.0.0.1:{ctrl}\n\
+         module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\n\
+         module alsa.so\nmodule sndfile.so\nmodule_app account.so\nmodule_app menu.so\n\
+         module_app ctrl_tcp.so\n",
+        rtp + 99
+    );
+    std::fs::write(dir.join("config"), config).unwrap();
+    std::fs::write(dir.join("accounts"), format!("{account}\n")).unwrap();
+}
+
+/// Mean energy of `x` over [a, b) seconds at `rate`.
+fn energy(x: &[f32], rate: f64, a: f64, b: f64) -> f64 {
+    let (i, j) = ((a * rate) as usize, ((b * rate) as usize).min(x.len()));
+    if i >= j {
+        return 0.0;
+    }
+    x[i..j].iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / (j - i) as f64
+}
+
+/// Correlation of two equal-length signals.
+fn correlation(a: &[f32], b: &[f32]) -> f64 {
+    let dot = |x: &[f32], y: &[f32]| {
+        x.iter()
+            .zip(y)
+            .map(|(p, q)| f64::from(*p) * f64::from(*q))
+            .sum::<f64>()
+    };
+    dot(a, b) / (dot(a, a) * dot(b, b)).sqrt().max(1e-12)
+}
+
+/// A real SIP softphone (baresip, G.711 µ-law on loopback) calls a "company" that auto-answers,
+/// plays a labelled hold call and records what it receives, as a call centre does. The user's
+/// softphone starts on the physical microphone: the guard moves it onto Hold Guard Microphone
+/// and listens to the softphone's own playback. On the company's recording: no private talk
+/// inside the hold, and the user's answers to the agent present and intact.
+#[test]
+#[ignore = "needs the sound server scripts/session.sh starts, and baresip (scripts/setup.sh)"]
+fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
+    let dir = tmpdir("baresip");
+    assert!(
+        Command::new("baresip").arg("-h").output().is_ok(),
+        "baresip is not installed: run scripts/setup.sh"
+    );
+    let (far, far_rate) = common::decode(&fixture("hold_repeat_agent.far.flac"));
+    assert_eq!(far_rate, 8000, "the fixture's rate");
+    write_wav(&dir.join("far8k.wav"), &far, 8000);
+    // What the guard decides on this call offline: the hold and the agent's return.
+    let offline = analyze(
+        &fixture("hold_repeat_agent.far.flac"),
+        Some(&fixture("hold_repeat_agent.mic.flac")),
+        &GuardConfig::default(),
+    )
+    .unwrap();
+    let muted: Vec<(f64, f64)> = offline
+        .intervals()
+        .iter()
+        .map(|i| (i.start, i.end))
+        .collect();
+    assert_eq!(muted.len(), 1, "the fixture has one hold: {muted:?}");
+    let (hold_start, reopen) = muted[0];
+
+    // The physical microphone: a real source (sink_b's monitor, remapped).
+    let module = Command::new("pactl")
+        .args([
+            "load-module",
+            "module-remap-source",
+            "master=sink_b.monitor",
+            "source_name=desk_mic",
+            "source_properties=device.description=DeskMic",
+        ])
+        .output()
+        .unwrap();
+    assert!(module.status.success(), "a desk microphone is made");
+    let module = String::from_utf8_lossy(&module.stdout).trim().to_string();
+    let rec = dir.join("rec");
+    std::fs::create_dir_all(&rec).unwrap();
+    baresip_dir(
+        &dir.join("company"),
+        5070,
+        10100,
+        4445,
+        &format!(
+            "audio_source aufile,{}\naudio_player alsa,null\nsnd_path {}",
+            dir.join("far8k.wav").display(),
+            rec.display()
+        ),
+        "<sip:company@127.0.0.1:5070>;answermode=auto;audio_codecs=PCMU;regint=0",
+    );
+    baresip_dir(
+        &dir.join("user"),
+        5060,
+        10200,
+        4444,
+        "audio_source alsa,pulse:desk_mic\naudio_player alsa,pulse:sink_a",
+        "<sip:user@127.0.0.1:5060>;audio_codecs=PCMU;regint=0",
+    );
+    let mic = if dev("x").starts_with("pipewire:") {
+        "pipewire:desk_mic"
+    } else {
+        "pulseaudio:desk_mic"
+    };
+    let guard = Command::new(bin())
+        .args(["run", "--mic", mic, "--seconds", "150", "--stats", "5"])
+        .arg("--journal")
+        .arg(dir.join("journal.jsonl"))
+        .arg("--config")
+        .arg(dir.join("no-config.toml"))
+        .stdout(std::fs::File::create(dir.join("guard.log")).unwrap())
+        .stderr(std::fs::File::create(dir.join("guard.err")).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for("the virtual microphone", Duration::from_secs(10), || {
+        sources().contains("holdguard_mic")
+    });
+    let agent = |name: &str| {
+        Command::new("baresip")
+            .arg("-f")
+            .arg(dir.join(name))
+            .stdout(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (company, user) = (agent("company"), agent("user"));
+    let mut ctl = None;
+    wait_for("baresip's control sockets", Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", 4445)).is_ok()
+            && std::net::TcpStream::connect(("127.0.0.1", 4444)).is_ok()
+    });
+    let dialled = Instant::now();
+    let mut events = baresip_command(4444, "dial", "sip:company@127.0.0.1:5070");
+    events
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut seen = String::new();
+    wait_for("the call to be answered", Duration::from_secs(10), || {
+        use std::io::Read;
+        let mut b = [0u8; 4096];
+        if let Ok(n) = events.read(&mut b) {
+            seen.push_str(&String::from_utf8_lossy(&b[..n]));
+        }
+        seen.contains("CALL_ESTABLISHED")
+    });
+    // The user's room: the call's microphone track, from the moment the company answers.
+    let room = play("sink_b", &fixture("hold_repeat_agent.mic.flac"));
+    let moved = wait_moved(&dir);
+    eprintln!(
+        "softphone on the desk microphone -> through Hold Guard: {:.2} s after dialling",
+        moved.map_or(f64::NAN, |t| (t - dialled).as_secs_f64())
+    );
+    ctl.replace(events);
+    std::thread::sleep(Duration::from_secs_f64(far.len() as f64 / 8000.0 + 1.0));
+    let _ = baresip_command(4444, "hangup", "");
+    std::thread::sleep(Duration::from_secs(1));
+    for c in [room, user, company] {
+        stop(c);
+    }
+    stop(guard);
+    let _ = Command::new("pactl")
+        .args(["unload-module", &module])
+        .status();
+    let log = std::fs::read_to_string(dir.join("guard.log")).unwrap();
+    assert!(
+        moved.is_some(),
+        "the softphone was not moved onto the guard:\n{log}"
+    );
+    assert!(
+        log.contains("own playback"),
+        "the guard did not listen to the softphone's playback:\n{log}"
+    );
+
+    // The company's recording of the caller (sndfile's "-dec" file: what it received).
+    let got = std::fs::read_dir(&rec)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
+        .expect("the company recorded the call");
+    let (got, got_rate) = common::decode(&got);
+    assert_eq!(got_rate, 8000);
+    // The microphone track at 8 kHz, lined up with the recording by its energy envelope.
+    let (mic, mic_rate) = common::decode(&fixture("hold_repeat_agent.mic.flac"));
+    let mut rs = holdguard::dsp::resample::StreamResampler::new(mic_rate, 8000);
+    let mut mic8 = Vec::new();
+    rs.process(&mic, &mut mic8);
+    rs.flush(&mut mic8);
+    let env = |x: &[f32]| -> Vec<f64> {
+        x.chunks(80)
+            .map(|c| c.iter().map(|v| f64::from(*v).powi(2)).sum())
+            .collect()
+    };
+    let (eg, em) = (env(&got), env(&mic8));
+    let lag = (0..300usize)
+        .max_by(|&a, &b| {
+            let score = |l: usize| -> f64 {
+                em.iter()
+                    .zip(eg.iter().skip(l))
+                    .map(|(m, g)| m.sqrt() * g.sqrt())
+                    .sum()
+            };
+            score(a).total_cmp(&score(b))
+        })
+        .unwrap();
+    let got = &got[(lag * 80).min(got.len())..];
+    eprintln!(
+        "the company's recording lags the room by {:.2} s",
+        lag as f64 / 100.0
+    );
+
+    // Private talk inside the hold (with 1 s margins for the guard's decisions) is not sent.
+    let active = holdguard::train::file_activity(&fixture("hold_repeat_agent.mic.flac")).unwrap();
+    let hop = holdguard::dsp::features::HOP_SECONDS;
+    let talk = |from: f64, to: f64| -> Vec<f64> {
+        active
+            .iter()
+            .enumerate()
+            .filter(|(i, &a)| a && (*i as f64 * hop) >= from && (*i as f64 * hop) < to)
+            .map(|(i, _)| i as f64 * hop)
+            .collect()
+    };
+    let private = talk(hold_start + 2.0, reopen - 1.0);
+    assert!(
+        private.len() as f64 * hop > 2.0,
+        "the fixture has private talk on hold"
+    );
+    let (sent, said) = private.iter().fold((0.0, 0.0), |(s, m), &t| {
+        (
+            s + energy(got, 8000.0, t, t + hop),
+            m + energy(&mic8, 8000.0, t, t + hop),
+        )
+    });
+    let leak_db = 10.0 * (sent / said.max(1e-12)).log10();
+    eprintln!(
+        "private talk on hold: {:.1} s, reached the company at {leak_db:.1} dB",
+        private.len() as f64 * hop
+    );
+    assert!(
+        leak_db < -30.0,
+        "private talk reached the company at {leak_db:.1} dB"
+    );
+
+    // The user's answers after the agent is back: present and intact, window by window.
+    let answers = talk(reopen + 1.5, far.len() as f64 / 8000.0 - 0.5);
+    assert!(
+        answers.len() as f64 * hop > 1.0,
+        "the fixture has the user answering the agent"
+    );
+    // To the sample, on the answers (the envelope lines up to 10 ms).
+    let (a0, b0) = (
+        (answers[0] * 8000.0) as usize,
+        ((answers[answers.len() - 1] + hop) * 8000.0) as usize,
+    );
+    let b0 = b0.min(mic8.len()).min(got.len().saturating_sub(200));
+    let fine = (0..400usize)
+        .max_by(|&x, &y| {
+            let c = |l: usize| correlation(&got[a0 + l - 200..b0 + l - 200], &mic8[a0..b0]);
+            c(x).total_cmp(&c(y))
+        })
+        .unwrap();
+    eprintln!("fine alignment {} samples", fine as i64 - 200);
+    let got = &got[fine.saturating_sub(200)..];
+    let mic8 = &mic8[200usize.saturating_sub(fine)..];
+    const SHIFT: usize = 2400;
+    // Windows of up to 0.4 s inside runs of speech (a pause is room noise: nothing to compare).
+    let mut runs: Vec<Vec<f64>> = Vec::new();
+    for &t in &answers {
+        match runs.last_mut() {
+            Some(r) if t - r[r.len() - 1] < 1.5 * hop && r.len() < 25 => r.push(t),
+            _ => runs.push(vec![t]),
+        }
+    }
+    let mut worst: f64 = 1.0;
+    let mut windows = 0;
+    for w in &runs {
+        let (a, b) = (
+            ((w[0]) * 8000.0) as usize,
+            ((w[w.len() - 1] + hop) * 8000.0) as usize,
+        );
+        if b + SHIFT > got.len() || b > mic8.len() || b - a < 800 {
+            continue;
+        }
+        // Each window lined up on its own: on PulseAudio the pipe sheds and holds room tone to
+        // keep its cushion, which moves later speech by up to a few hundred ms (never inside it).
+        let c = (0..=2 * SHIFT)
+            .filter(|l| a + l >= SHIFT && b + l <= got.len() + SHIFT)
+            .map(|l| correlation(&got[a + l - SHIFT..b + l - SHIFT], &mic8[a..b]))
+            .fold(f64::MIN, f64::max);
+        eprintln!(
+            "  answer window {:.2}-{:.2} s: correlation {c:.3}",
+            a as f64 / 8000.0,
+            b as f64 / 8000.0
+        );
+        worst = worst.min(c);
+        windows += 1;
+    }
+    let (sent, said) = answers.iter().fold((0.0, 0.0), |(s, m), &t| {
+        (
+            s + energy(got, 8000.0, t - 0.3, t + hop + 0.3),
+            m + energy(mic8, 8000.0, t - 0.3, t + hop + 0.3),
+        )
+    });
+    let level_db = 10.0 * (sent / said.max(1e-12)).log10();
+    eprintln!(
+        "the user's answers: {:.1} s at {level_db:.1} dB; {windows} windows, worst correlation {worst:.3}",
+        answers.len() as f64 * hop
+    );
+    assert!(
+        level_db > -10.0,
+        "the user's answers did not reach the company ({level_db:.1} dB)"
+    );
+    if dev("x").starts_with("pipewire:") {
+        assert!(
+            windows > 0 && worst >= 0.95,
+            "answers damaged: worst correlation {worst:.3}"
+        );
+    } else {
+        // Known: on PulseAudio the pipe's cushion moves (sheds and holds room tone by thousands
+        // of samples per 5 s under load), which this window-by-window comparison cannot follow
+        // and which may damage words; issue 19 keeps it open.
+        eprintln!("PulseAudio: answers not held to the correlation check (see the comment)");
+    }
+}
+
+/// When the guard's log says it moved a recording onto Hold Guard Microphone (polled for 10 s).
+fn wait_moved(dir: &Path) -> Option<Instant> {
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(10) {
+        let log = std::fs::read_to_string(dir.join("guard.log")).unwrap_or_default();
+        if log.contains("moved onto Hold Guard Microphone") {
+            return Some(Instant::now());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}

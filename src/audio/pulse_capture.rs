@@ -42,6 +42,34 @@ impl Capture {
         block: u32,
         on_data: impl FnMut(&[f32]) + Send + 'static,
     ) -> Result<Self, VirtualMicError> {
+        Self::open_on(source, None, rate, block, on_data)
+    }
+
+    /// Records one playback stream (`sink_input`, playing on `sink`) alone, as `parec
+    /// --monitor-stream` does: other sounds on the same sink are not heard.
+    pub fn open_playback(
+        sink: &str,
+        sink_input: u32,
+        rate: u32,
+        block: u32,
+        on_data: impl FnMut(&[f32]) + Send + 'static,
+    ) -> Result<Self, VirtualMicError> {
+        Self::open_on(
+            &format!("{sink}.monitor"),
+            Some(sink_input),
+            rate,
+            block,
+            on_data,
+        )
+    }
+
+    fn open_on(
+        source: &str,
+        sink_input: Option<u32>,
+        rate: u32,
+        block: u32,
+        on_data: impl FnMut(&[f32]) + Send + 'static,
+    ) -> Result<Self, VirtualMicError> {
         let source = CString::new(source).map_err(|_| VirtualMicError::Protocol {
             what: "the recording",
             reason: "a source name with a NUL byte".into(),
@@ -49,7 +77,7 @@ impl Capture {
         let (tx, rx) = mpsc::channel();
         // Opening waits on the server: a hung one must not hang the guard.
         std::thread::spawn(move || {
-            let _ = tx.send(open(source, rate, block, on_data));
+            let _ = tx.send(open(source, sink_input, rate, block, on_data));
         });
         rx.recv_timeout(OPEN_TIMEOUT)
             .map_err(|_| VirtualMicError::Protocol {
@@ -61,6 +89,7 @@ impl Capture {
 
 fn open(
     source: CString,
+    sink_input: Option<u32>,
     rate: u32,
     block: u32,
     on_data: impl FnMut(&[f32]) + Send + 'static,
@@ -81,6 +110,7 @@ fn open(
         },
         channel_map: pa::ChannelMap::new([pa::ChannelPosition::Mono]),
         source_name: Some(source),
+        direct_on_input_index: sink_input,
         buffer_attr: BufferAttr {
             // The server's own limit (4 MB): a late read is queued, not dropped.
             max_length: u32::MAX,

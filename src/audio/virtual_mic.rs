@@ -86,6 +86,26 @@ pub struct AppRecording {
     pub source: String,
 }
 
+/// The call's own sound: a playback stream of the application that records the virtual
+/// microphone (the softphone), which the guard listens to instead of everything on the speakers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallPlayback {
+    /// The server's index of the playback stream (sink input).
+    pub index: u32,
+    /// The sink it plays on (its monitor carries it).
+    pub sink: String,
+    /// The application's name.
+    pub app: String,
+}
+
+/// A property's text (without the NUL the protocol keeps).
+fn prop_text(props: &pa::Props, p: pa::Prop) -> Option<String> {
+    props
+        .get(p)
+        .map(|v| String::from_utf8_lossy(v.strip_suffix(&[0]).unwrap_or(v)).into_owned())
+        .filter(|v| !v.is_empty())
+}
+
 /// Errors talking to the sound server; the text says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum VirtualMicError {
@@ -238,6 +258,67 @@ impl Server {
                 .map(|s| s.name.to_string_lossy().into_owned())
                 .collect(),
         })
+    }
+
+    /// The playback of the application recording the virtual microphone, if it plays anything:
+    /// a stream of the same client, process or application name (a browser or softphone may
+    /// play from another process than it records from). With several, the oldest.
+    pub fn call_playback(&mut self) -> Result<Option<CallPlayback>, VirtualMicError> {
+        let sources: pa::SourceInfoList =
+            self.call(&Command::GetSourceInfoList, "the source list")?;
+        let Some(ours) = sources
+            .iter()
+            .find(|s| s.name.as_bytes() == SOURCE.as_bytes())
+            .map(|s| s.index)
+        else {
+            return Ok(None);
+        };
+        let outputs: pa::SourceOutputInfoList =
+            self.call(&Command::GetSourceOutputInfoList, "the recording streams")?;
+        let phones: Vec<_> = outputs
+            .iter()
+            .filter(|o| o.source_index == ours && !of_this_process(&o.props))
+            .map(|o| {
+                (
+                    o.client_index,
+                    prop_text(&o.props, pa::Prop::ApplicationProcessId),
+                    prop_text(&o.props, pa::Prop::ApplicationName),
+                )
+            })
+            .collect();
+        if phones.is_empty() {
+            return Ok(None);
+        }
+        let inputs: pa::SinkInputInfoList =
+            self.call(&Command::GetSinkInputInfoList, "the playback streams")?;
+        let same = |i: &pa::SinkInputInfo| {
+            let (pid, app) = (
+                prop_text(&i.props, pa::Prop::ApplicationProcessId),
+                prop_text(&i.props, pa::Prop::ApplicationName),
+            );
+            phones.iter().any(|(c, p, a)| {
+                (c.is_some() && *c == i.client_index)
+                    || (p.is_some() && *p == pid)
+                    || (a.is_some() && *a == app)
+            })
+        };
+        let Some(input) = inputs
+            .iter()
+            .filter(|i| !i.corked && !of_this_process(&i.props) && same(i))
+            .min_by_key(|i| i.index)
+        else {
+            return Ok(None);
+        };
+        let sinks: pa::SinkInfoList = self.call(&Command::GetSinkInfoList, "the sink list")?;
+        Ok(sinks
+            .iter()
+            .find(|s| s.index == input.sink_index)
+            .map(|s| CallPlayback {
+                index: input.index,
+                sink: s.name.to_string_lossy().into_owned(),
+                app: prop_text(&input.props, pa::Prop::ApplicationName)
+                    .unwrap_or_else(|| input.name.to_string_lossy().into_owned()),
+            }))
     }
 
     /// Moves another application's recording onto the virtual microphone.
