@@ -1388,7 +1388,10 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
         5060,
         10200,
         4444,
-        "audio_source alsa,pulse:desk_mic\naudio_player alsa,pulse:sink_a",
+        &format!(
+            "audio_source alsa,pulse:desk_mic\naudio_player alsa,pulse:sink_a\nsnd_path {}",
+            dir.join("user").display()
+        ),
         "<sip:user@127.0.0.1:5060>;audio_codecs=PCMU;regint=0",
     );
     let mic = if dev("x").starts_with("pipewire:") {
