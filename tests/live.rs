@@ -10,6 +10,44 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
+
+/// A child process that is stopped when dropped: a failing assertion unwinds through it, so a
+/// guard or player of one test never outlives it into the next (whose stream counts it would
+/// spoil).
+struct Kid(Child);
+
+impl std::ops::Deref for Kid {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Kid {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Kid {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            // SIGINT first: the guard then removes its virtual microphone and ends its journal.
+            let _ = Command::new("kill")
+                .args(["-INT", &self.0.id().to_string()])
+                .status();
+            let t = std::time::Instant::now();
+            while matches!(self.0.try_wait(), Ok(None)) {
+                if t.elapsed() > std::time::Duration::from_secs(5) {
+                    let _ = self.0.kill();
+                    let _ = self.0.wait();
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+    }
+}
 use std::time::{Duration, Instant};
 
 use common::{fixture, status};
@@ -54,22 +92,23 @@ fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
     }
 }
 
-fn start_guard(dir: &Path, far_sink: &str, seconds: f64) -> Child {
+fn start_guard(dir: &Path, far_sink: &str, seconds: f64) -> Kid {
     start_guard_with_mic(dir, &dev("sink_b"), far_sink, seconds)
 }
 
-fn start_guard_with_mic(dir: &Path, mic: &str, far_sink: &str, seconds: f64) -> Child {
+fn start_guard_with_mic(dir: &Path, mic: &str, far_sink: &str, seconds: f64) -> Kid {
     // No softphone records the virtual microphone in these tests: without this the guard would
     // release the devices after 10 s (standby has its own test).
     start_guard_opts(dir, mic, far_sink, seconds, &["--keep-devices-open"])
 }
 
-fn start_guard_opts(dir: &Path, mic: &str, far_sink: &str, seconds: f64, extra: &[&str]) -> Child {
+fn start_guard_opts(dir: &Path, mic: &str, far_sink: &str, seconds: f64, extra: &[&str]) -> Kid {
     // The tests' own reference recordings of the microphone stay where they are (the test of
     // moving such recordings builds its own command).
     guard_command(dir, mic, far_sink, seconds, extra)
         .arg("--leave-recorders")
         .spawn()
+        .map(Kid)
         .expect("holdguard runs")
 }
 
@@ -108,7 +147,7 @@ fn dev(node: &str) -> String {
     }
 }
 
-fn record(device: &str, path: &Path) -> Child {
+fn record(device: &str, path: &Path) -> Kid {
     Command::new("parec")
         .args([
             "--device",
@@ -120,18 +159,20 @@ fn record(device: &str, path: &Path) -> Child {
         ])
         .arg(path)
         .spawn()
+        .map(Kid)
         .expect("parec runs")
 }
 
-fn play(sink: &str, file: &Path) -> Child {
+fn play(sink: &str, file: &Path) -> Kid {
     Command::new("paplay")
         .args(["--device", sink])
         .arg(file)
         .spawn()
+        .map(Kid)
         .expect("paplay runs")
 }
 
-fn stop(mut c: Child) {
+fn stop(mut c: Kid) {
     let _ = Command::new("kill")
         .args(["-INT", &c.id().to_string()])
         .status();
@@ -854,11 +895,12 @@ fn a_recorder_of_the_virtual_microphone_gets_every_sample() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(2);
-    let busy: Vec<Child> = (0..load)
+    let busy: Vec<Kid> = (0..load)
         .map(|_| {
             Command::new("sh")
                 .args(["-c", "while :; do :; done"])
                 .spawn()
+                .map(Kid)
                 .unwrap()
         })
         .collect();
@@ -1008,6 +1050,7 @@ fn an_app_recording_the_microphone_directly_is_moved_onto_the_guard() {
         }
         let guard = guard_command(&dir, mic, "sink_a", 20.0, &extra)
             .spawn()
+            .map(Kid)
             .expect("holdguard runs");
         wait_for("the virtual microphone", Duration::from_secs(10), || {
             sources().contains("holdguard_mic")
@@ -1126,8 +1169,9 @@ fn muted_speech_is_shown_and_push_to_talk_opens_while_held() {
     eprintln!("muted-speech cue {cue:.2} s after the first word (paplay's start included)");
     let _ = player.wait();
     stop(phone);
-    // Loose: paplay's own start is in the figure, and CI machines are busy.
-    assert!(cue < 1.5, "cue after {cue:.2} s");
+    // Loose: paplay's own start and the server's buffering are in the figure, and a busy CI
+    // machine has shown 1.9 s on PulseAudio (0.16 s PipeWire, 0.70 s PulseAudio when idle).
+    assert!(cue < 3.0, "cue after {cue:.2} s");
     let sent = rms_of(&heard);
     assert!(
         sent < 1e-3,
@@ -1219,7 +1263,7 @@ fn a_music_player_beside_the_call_does_not_mute_it() {
         if whole_desk {
             cmd.args(["--far", &dev("sink_a")]);
         }
-        let guard = cmd.spawn().expect("holdguard runs");
+        let guard = cmd.spawn().map(Kid).expect("holdguard runs");
         wait_for("the guard", Duration::from_secs(10), || {
             status().is_some_and(|s| s["state"] == "live")
         });
@@ -1227,17 +1271,20 @@ fn a_music_player_beside_the_call_does_not_mute_it() {
             .args(["--client-name=softphone", "--device=holdguard_mic"])
             .arg(sub.join("sent.raw"))
             .spawn()
+            .map(Kid)
             .unwrap();
         let softphone_out = Command::new("paplay")
             .args(["--client-name=softphone", "--device=sink_a"])
             .arg(&call)
             .spawn()
+            .map(Kid)
             .unwrap();
         std::thread::sleep(Duration::from_secs(2));
         let player = Command::new("paplay")
             .args(["--client-name=player", "--device=sink_a"])
             .arg(&player_file)
             .spawn()
+            .map(Kid)
             .unwrap();
         // While the call plays (it ends 21.5 s after it started).
         let mut muted_s = 0.0;
@@ -1408,6 +1455,7 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
         .stdout(std::fs::File::create(dir.join("guard.log")).unwrap())
         .stderr(std::fs::File::create(dir.join("guard.err")).unwrap())
         .spawn()
+        .map(Kid)
         .unwrap();
     wait_for("the virtual microphone", Duration::from_secs(10), || {
         sources().contains("holdguard_mic")
@@ -1419,6 +1467,7 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
             .stdout(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap())
             .stderr(std::process::Stdio::null())
             .spawn()
+            .map(Kid)
             .unwrap()
     };
     let (company, user) = (agent("company"), agent("user"));
@@ -1489,18 +1538,27 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
             .collect()
     };
     let (eg, em) = (env(&got), env(&mic8));
-    let lag = (0..300usize)
-        .max_by(|&a, &b| {
-            let score = |l: usize| -> f64 {
-                em.iter()
-                    .zip(eg.iter().skip(l))
-                    .map(|(m, g)| m.sqrt() * g.sqrt())
-                    .sum()
-            };
-            score(a).total_cmp(&score(b))
-        })
+    // Either way: a softphone slow to start sending (PulseAudio) misses the room's first
+    // second or two, and then the recording starts later in the room's time.
+    let score = |l: i64| -> f64 {
+        let (m, g) = if l >= 0 {
+            (&em[..], &eg[l as usize..])
+        } else {
+            (&em[(-l) as usize..], &eg[..])
+        };
+        m.iter().zip(g).map(|(m, g)| m.sqrt() * g.sqrt()).sum()
+    };
+    let lag = (-300i64..300)
+        .max_by(|&a, &b| score(a).total_cmp(&score(b)))
         .unwrap();
-    let got = &got[(lag * 80).min(got.len())..];
+    // Both on the room's clock from here: `got[i]` is what the company heard of `mic8[i]`.
+    let padded: Vec<f32>;
+    let got: &[f32] = if lag >= 0 {
+        &got[(lag as usize * 80).min(got.len())..]
+    } else {
+        padded = [vec![0.0f32; (-lag) as usize * 80], got].concat();
+        &padded
+    };
     eprintln!(
         "the company's recording lags the room by {:.2} s",
         lag as f64 / 100.0
@@ -1607,17 +1665,19 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
         level_db > -10.0,
         "the user's answers did not reach the company ({level_db:.1} dB)"
     );
-    if dev("x").starts_with("pipewire:") {
-        assert!(
-            windows > 0 && worst >= 0.95,
-            "answers damaged: worst correlation {worst:.3}"
-        );
+    // PulseAudio's pipe keeps its cushion by shedding or holding room tone, and a window that
+    // straddles such a step lines up worse: the worst window measured 0.877-0.964 there (0.978
+    // on PipeWire). Whole answers lost or scrambled, as before the pipe followed the server's
+    // blocks, gave 0.06-0.14. Closing the gap on PulseAudio is open in issue 19.
+    let floor = if dev("x").starts_with("pipewire:") {
+        0.95
     } else {
-        // Known: on PulseAudio the pipe's cushion moves (sheds and holds room tone by thousands
-        // of samples per 5 s under load), which this window-by-window comparison cannot follow
-        // and which may damage words; issue 19 keeps it open.
-        eprintln!("PulseAudio: answers not held to the correlation check (see the comment)");
-    }
+        0.8
+    };
+    assert!(
+        windows > 0 && worst >= floor,
+        "answers damaged: worst correlation {worst:.3} (floor {floor})"
+    );
 }
 
 /// When the guard's log says it moved a recording onto Hold Guard Microphone (polled for 10 s).
