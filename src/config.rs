@@ -40,6 +40,9 @@ pub struct Config {
     /// Move every other application that records the guarded microphone directly onto Hold
     /// Guard Microphone (off: only say which ones go around the guard).
     pub route_recorders: bool,
+    /// The user's name, address, e-mail and phone number for rights letters (never sent
+    /// anywhere by Hold Guard).
+    pub you: crate::rights::Person,
 }
 
 impl Default for Config {
@@ -53,6 +56,7 @@ impl Default for Config {
             start_at_login: false,
             keep_devices_open: false,
             route_recorders: true,
+            you: Default::default(),
         }
     }
 }

@@ -387,7 +387,8 @@ impl Controller {
         self.wake();
     }
 
-    /// Asks the window to come forward showing `view` ("guard", "log" or "settings").
+    /// Asks the window to come forward showing `view` ("guard", "log", "settings", or "letter":
+    /// the rights letters of the latest call).
     pub fn request_view(&self, view: &str) {
         *self.view.lock().unwrap_or_else(|e| e.into_inner()) = Some(view.to_string());
         self.request_show();
@@ -566,7 +567,7 @@ pub fn answer(ctl: &Controller, line: &str) -> serde_json::Value {
             ctl.request_show();
             None
         }
-        "show guard" | "show log" | "show settings" => {
+        "show guard" | "show log" | "show settings" | "show letter" => {
             ctl.request_view(&line[5..]);
             None
         }
@@ -580,7 +581,7 @@ pub fn answer(ctl: &Controller, line: &str) -> serde_json::Value {
         other => {
             return serde_json::json!({
                 "ok": false,
-                "error": format!("unknown request {other:?}; expected status, show [guard|log|settings], mute, unmute, toggle, pause, resume or talk start|end"),
+                "error": format!("unknown request {other:?}; expected status, show [guard|log|settings|letter], mute, unmute, toggle, pause, resume or talk start|end"),
             })
         }
     };

@@ -5,7 +5,8 @@
 //! machine), [`engine`] wires them hop by hop, [`source`] streams audio files, and [`eval`] scores
 //! the engine on a labelled corpus. The live side: [`audio`] (the only real-time code), [`live`]
 //! (the guard thread), [`control`] (status, commands and the local socket), [`journal`],
-//! [`config`] and [`ui`] (window, tray, hotkey, alerts).
+//! [`config`] and [`ui`] (window, tray, hotkey, alerts). After the call, [`rights`] drafts the
+//! user's GDPR letters from the journal.
 
 pub mod analyze;
 pub mod audio;
@@ -18,6 +19,7 @@ pub mod guard;
 pub mod journal;
 #[cfg(unix)]
 pub mod live;
+pub mod rights;
 pub mod source;
 pub mod train;
 #[cfg(unix)]

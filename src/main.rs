@@ -118,9 +118,10 @@ enum Cmd {
         #[arg(value_parser = ["start", "end"])]
         edge: String,
     },
-    /// Bring the running Hold Guard's window forward (optionally at a page).
+    /// Bring the running Hold Guard's window forward (optionally at a page; `letter` opens the
+    /// rights letters of the latest call).
     Show {
-        #[arg(value_parser = ["guard", "log", "settings"])]
+        #[arg(value_parser = ["guard", "log", "settings", "letter"])]
         page: Option<String>,
     },
     /// Show what the running Hold Guard is doing.
@@ -143,6 +144,45 @@ enum Cmd {
         /// Journal file (default: the platform data folder).
         #[arg(long)]
         journal: Option<PathBuf>,
+    },
+    /// Name a call in the log: the company, the number or address it was made to, a note (an
+    /// empty value clears it). Prints the call's label.
+    Label {
+        /// The call's id as `holdguard log` shows it, or `last`.
+        call: String,
+        #[arg(long)]
+        company: Option<String>,
+        /// The phone number or address the call was made to.
+        #[arg(long)]
+        number: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Journal file (default: the platform data folder); the labels live beside it.
+        #[arg(long)]
+        journal: Option<PathBuf>,
+    },
+    /// Draft a GDPR letter about a call (access, erasure, objection, or a complaint to the
+    /// Autoriteit Persoonsgegevens) and print it. Nothing is sent.
+    Letter {
+        /// The call's id as `holdguard log` shows it, or `last`.
+        call: String,
+        #[arg(long, value_enum)]
+        kind: holdguard::rights::Kind,
+        /// Language (default: from LANG).
+        #[arg(long, value_enum)]
+        lang: Option<holdguard::rights::Lang>,
+        /// The recipient's address (e-mail or postal) to put at the head of the letter.
+        #[arg(long)]
+        to: Option<String>,
+        /// The letter's date, YYYY-MM-DD (default: today); the answer deadline counts from it.
+        #[arg(long)]
+        date: Option<String>,
+        /// Journal file (default: the platform data folder).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Settings file with your name and address (default: the platform config folder).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Show the settings in force, where they are read from, and any problem with them.
     Config {
@@ -398,11 +438,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             csv,
             journal,
         } => {
-            let path = journal
-                .or_else(holdguard::journal::default_path)
-                .ok_or_else(|| {
-                    anyhow::anyhow!("no home folder to find the journal in; pass --journal FILE")
-                })?;
+            let path = journal_path(journal)?;
             let since =
                 match since {
                     Some(s) => Some(holdguard::journal::parse_date(&s).ok_or_else(|| {
@@ -410,16 +446,123 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     })?),
                     None => None,
                 };
-            let contents = holdguard::journal::read(&path)?;
-            for w in &contents.warnings {
-                eprintln!("holdguard: {}: {w}", path.display());
-            }
+            let (contents, labels) = read_log(&path)?;
             let kept: Vec<_> = contents
                 .intervals
                 .into_iter()
                 .filter(|i| since.is_none_or(|s| i.end >= s))
                 .collect();
-            print!("{}", log_report(&path, &kept, json, csv)?);
+            let tz = holdguard::journal::local_zone();
+            print!("{}", log_report(&path, &kept, &labels, &tz, json, csv)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Label {
+            call,
+            company,
+            number,
+            note,
+            journal,
+        } => {
+            let path = journal_path(journal)?;
+            let (contents, _) = read_log(&path)?;
+            let call = find_call(&path, &contents, &call)?;
+            let label = holdguard::journal::Labels::update(
+                &holdguard::journal::labels::path_for(&path),
+                &call.id,
+                |l| {
+                    for (field, value) in [
+                        (&mut l.company, company),
+                        (&mut l.number, number),
+                        (&mut l.note, note),
+                    ] {
+                        if let Some(v) = value {
+                            *field = v.trim().to_string();
+                        }
+                    }
+                },
+            )?;
+            println!("call {}", call.id);
+            for (name, v) in [
+                ("company", &label.company),
+                ("number", &label.number),
+                ("note", &label.note),
+            ] {
+                println!("  {name}: {v}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Letter {
+            call,
+            kind,
+            lang,
+            to,
+            date,
+            journal,
+            config,
+        } => {
+            let path = journal_path(journal)?;
+            let (contents, labels) = read_log(&path)?;
+            let call = find_call(&path, &contents, &call)?;
+            let you = match config.or_else(holdguard::config::default_path) {
+                Some(p) => {
+                    let (cfg, warnings) = holdguard::config::load(&p)?;
+                    for w in warnings {
+                        eprintln!("holdguard: {w}");
+                    }
+                    cfg.you
+                }
+                None => Default::default(),
+            };
+            let tz = holdguard::journal::local_zone();
+            let date = match date {
+                Some(d) => d
+                    .parse::<jiff::civil::Date>()
+                    .map_err(|_| anyhow::anyhow!("--date {d}: not a date; use YYYY-MM-DD"))?,
+                None => jiff::Zoned::now().with_time_zone(tz.clone()).date(),
+            };
+            let lang = lang.unwrap_or_else(holdguard::rights::Lang::from_env);
+            let label = labels.get(&call.id);
+            if kind == holdguard::rights::Kind::Complaint {
+                if let Some((_, sent)) = holdguard::rights::last_request(&label) {
+                    let due = holdguard::rights::deadline(sent)?;
+                    if date <= due {
+                        eprintln!(
+                            "holdguard: the company has until {due} to answer your request of \
+                             {sent}; a complaint is for when that has passed"
+                        );
+                    }
+                }
+            }
+            let letter = holdguard::rights::draft(&holdguard::rights::Request {
+                kind,
+                lang,
+                call: &call,
+                label: &label,
+                you: &you,
+                to: to.as_deref(),
+                date,
+                tz: &tz,
+            })?;
+            // Remembered before printing: the log shows which letters were made, and by when
+            // the company must answer.
+            holdguard::journal::Labels::update(
+                &holdguard::journal::labels::path_for(&path),
+                &call.id,
+                |l| {
+                    l.letters.push(holdguard::journal::labels::Made {
+                        kind: kind.name().into(),
+                        lang: lang.code().into(),
+                        date: date.to_string(),
+                    })
+                },
+            )?;
+            if you.name.trim().is_empty() || you.address.trim().is_empty() {
+                eprintln!(
+                    "holdguard: your name or address is not set: fill the [brackets], or set \
+                     them under [you] in the settings (name, address, email, phone)"
+                );
+            }
+            print!("{}", letter.text(lang));
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Config { file } => {
@@ -588,13 +731,68 @@ fn hms(secs: f64) -> String {
     }
 }
 
+/// The journal at `journal`, or the default one.
+fn journal_path(journal: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    journal
+        .or_else(holdguard::journal::default_path)
+        .ok_or_else(|| {
+            anyhow::anyhow!("no home folder to find the journal in; pass --journal FILE")
+        })
+}
+
+/// The journal and its call labels; what could not be read is said once on stderr.
+fn read_log(
+    path: &std::path::Path,
+) -> anyhow::Result<(holdguard::journal::Contents, holdguard::journal::Labels)> {
+    let contents = holdguard::journal::read(path)?;
+    for w in &contents.warnings {
+        eprintln!("holdguard: {}: {w}", path.display());
+    }
+    let (labels, warning) =
+        holdguard::journal::Labels::read(&holdguard::journal::labels::path_for(path))?;
+    if let Some(w) = warning {
+        eprintln!("holdguard: {w}");
+    }
+    Ok((contents, labels))
+}
+
+/// A call of the journal by id, or the latest for `last`.
+fn find_call(
+    path: &std::path::Path,
+    contents: &holdguard::journal::Contents,
+    id: &str,
+) -> anyhow::Result<holdguard::rights::Call> {
+    let calls = holdguard::journal::by_call(&contents.intervals);
+    let start = |c: &(String, Vec<&holdguard::journal::Interval>)| {
+        holdguard::journal::call_start(&c.0).unwrap_or(c.1[0].start)
+    };
+    let found = if id == "last" {
+        calls.iter().max_by(|a, b| start(a).total_cmp(&start(b)))
+    } else {
+        calls.iter().find(|(c, _)| c == id)
+    };
+    let c = found.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no call {id} in {}; `holdguard log` lists the calls",
+            path.display()
+        )
+    })?;
+    Ok(holdguard::rights::Call {
+        id: c.0.clone(),
+        start: start(c),
+        intervals: c.1.iter().map(|i| (*i).clone()).collect(),
+    })
+}
+
 fn log_report(
     path: &std::path::Path,
     intervals: &[holdguard::journal::Interval],
+    labels: &holdguard::journal::Labels,
+    tz: &jiff::tz::TimeZone,
     json: bool,
     csv: bool,
 ) -> anyhow::Result<String> {
-    use holdguard::journal::{by_call, format_utc};
+    use holdguard::journal::{by_call, format_local, zoned};
     use std::fmt::Write;
     let calls = by_call(intervals);
     let hold = |v: &[&holdguard::journal::Interval]| {
@@ -605,38 +803,70 @@ fn log_report(
     };
     let muted = |v: &[&holdguard::journal::Interval]| v.iter().map(|i| i.duration()).sum::<f64>();
     let all: Vec<&holdguard::journal::Interval> = intervals.iter().collect();
+    let today = jiff::Zoned::now().with_time_zone(tz.clone()).date();
     let mut s = String::new();
     if csv {
-        s.push_str(&holdguard::journal::to_csv(&all));
+        s.push_str(&holdguard::journal::to_csv(&all, labels, tz));
     } else if json {
         writeln!(
             s,
             "{}",
-            serde_json::to_string_pretty(&holdguard::journal::to_json(&all))?
+            serde_json::to_string_pretty(&holdguard::journal::to_json(&all, labels, tz))?
         )?;
     } else if calls.is_empty() {
         writeln!(s, "No muted intervals in {}.", path.display())?;
     } else {
+        let zone = tz.iana_name().unwrap_or("UTC");
+        writeln!(s, "Times in {zone}.")?;
         for (call, v) in &calls {
+            let start = holdguard::journal::call_start(call).unwrap_or(v[0].start);
+            let l = labels.get(call);
+            // One line, whatever the user typed: newlines in a note would break the layout.
+            let one = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+            let name = [one(&l.company), one(&l.number)]
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
             writeln!(
                 s,
-                "call {} ({call}): on hold {}, muted {} in {} interval{}",
-                format_utc(v[0].start),
+                "call {}{} ({call}): on hold {}, muted {} in {} interval{}",
+                &format_local(start, tz)[..16],
+                if name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {name}")
+                },
                 hms(hold(v)),
                 hms(muted(v)),
                 v.len(),
                 if v.len() == 1 { "" } else { "s" }
             )?;
+            if !l.note.trim().is_empty() {
+                writeln!(s, "  note: {}", one(&l.note))?;
+            }
             for i in v {
                 writeln!(
                     s,
                     "  {} – {}  {:>7}  {} (until {})",
-                    &format_utc(i.start)[11..],
-                    &format_utc(i.end)[11..],
+                    zoned(i.start, tz).strftime("%H:%M:%S"),
+                    zoned(i.end, tz).strftime("%H:%M:%S"),
                     hms(i.duration()),
                     i.reason.replace('_', " "),
                     i.closed_by.replace('_', " ")
                 )?;
+            }
+            for m in &l.letters {
+                let due = holdguard::rights::Kind::from_name(&m.kind)
+                    .filter(|k| k.is_request())
+                    .and_then(|_| m.date.parse::<jiff::civil::Date>().ok())
+                    .and_then(|d| holdguard::rights::deadline(d).ok());
+                let due = match due {
+                    Some(d) if d < today => format!(", answer was due {d}: passed"),
+                    Some(d) => format!(", answer due {d}"),
+                    None => String::new(),
+                };
+                writeln!(s, "  letter: {} ({}) of {}{due}", m.kind, m.lang, m.date)?;
             }
         }
         writeln!(

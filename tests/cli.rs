@@ -8,8 +8,15 @@ use std::process::Command;
 use common::fixture;
 
 fn holdguard(args: &[&str]) -> (i32, String, String) {
+    // The log and letters speak local time: pinned, so the figures below do not depend on the
+    // machine's zone.
+    holdguard_in("UTC", args)
+}
+
+fn holdguard_in(tz: &str, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_holdguard"))
         .args(args)
+        .env("TZ", tz)
         .output()
         .expect("binary runs");
     (
@@ -277,7 +284,7 @@ fn log_groups_by_call_filters_and_exports() {
     );
     let (_, out, _) = holdguard(&["log", "--journal", j, "--csv"]);
     assert_eq!(out.lines().count(), 4, "{out}");
-    assert!(out.starts_with("call,start_utc,end_utc,duration_s,reason,closed_by\na,2026-11-28 00:00:00,2026-11-28 00:10:00,600.0,hold_music,agent_speech"), "{out}");
+    assert!(out.starts_with("call,company,number,note,start,end,duration_s,reason,closed_by\na,,,,2026-11-28T00:00:00+00:00,2026-11-28T00:10:00+00:00,600.0,hold_music,agent_speech"), "{out}");
     let (_, out, _) = holdguard(&["log", "--journal", j, "--json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["total"]["muted_s"], 780.0);
@@ -329,4 +336,150 @@ fn remote_commands_without_a_running_guard_say_how_to_start_it() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_named_call_gets_letters_that_the_log_remembers() {
+    let dir = tmp("rights");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let journal = dir.join("journal.jsonl");
+    std::fs::write(
+        &journal,
+        concat!(
+            "{\"type\":\"close\",\"call\":\"2026-11-28-09-00-00\",\"start\":1795856410.0,\"end\":1795857010.0,\"reason\":\"hold_music\",\"closed_by\":\"agent_speech\"}\n",
+            "{\"type\":\"close\",\"call\":\"2026-11-27-09-00-00\",\"start\":1795770010.0,\"end\":1795770070.0,\"reason\":\"silent_hold\",\"closed_by\":\"agent_speech\"}\n",
+        ),
+    )
+    .unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        "[you]\nname = \"Anna de Vries\"\naddress = \"Keizersgracht 1\\n1015 AA Amsterdam\"\n",
+    )
+    .unwrap();
+    let (j, c) = (journal.to_str().unwrap(), config.to_str().unwrap());
+    let ams = |args: &[&str]| holdguard_in("Europe/Amsterdam", args);
+    let (code, out, err) = ams(&[
+        "label",
+        "last",
+        "--journal",
+        j,
+        "--company",
+        "Bank, \"Zoë\"",
+        "--number",
+        "+31 20 555 0000",
+        "--note",
+        "first line\nsecond",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("call 2026-11-28-09-00-00"), "{out}");
+    let (_, out, _) = ams(&["log", "--journal", j]);
+    assert!(out.contains("Times in Europe/Amsterdam."), "{out}");
+    assert!(
+        out.contains("call 2026-11-28 10:00 Bank, \"Zoë\", +31 20 555 0000 (2026-11-28-09-00-00)"),
+        "{out}"
+    );
+    assert!(out.contains("  note: first line second\n"), "{out}");
+    assert!(out.contains("  10:00:10 – 10:10:10"), "{out}");
+    // A letter dated long ago: its deadline has passed whatever day the test runs.
+    let (code, out, err) = ams(&[
+        "letter",
+        "last",
+        "--kind",
+        "access",
+        "--lang",
+        "nl",
+        "--date",
+        "2020-01-31",
+        "--journal",
+        j,
+        "--config",
+        c,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert!(out.starts_with("Onderwerp: Inzageverzoek"), "{out}");
+    assert!(
+        out.contains("Anna de Vries\nKeizersgracht 1\n1015 AA Amsterdam\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "Op 28 november 2026 om 10:00 (Europe/Amsterdam) heb ik u gebeld op +31 20 555 0000."
+        ),
+        "{out}"
+    );
+    assert!(out.contains("uiterlijk op 29 februari 2020"), "{out}");
+    let (_, out, _) = ams(&["log", "--journal", j]);
+    assert!(
+        out.contains("letter: access (nl) of 2020-01-31, answer was due 2020-02-29: passed"),
+        "{out}"
+    );
+    let (_, out, _) = ams(&["log", "--journal", j, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let call = &v["calls"][0];
+    assert_eq!(call["company"], "Bank, \"Zoë\"");
+    assert_eq!(call["letters"][0]["date"], "2020-01-31");
+    assert_eq!(call["intervals"][0]["start"], "2026-11-28T10:00:10+01:00");
+    let (code, out, err) = ams(&[
+        "letter",
+        "2026-11-28-09-00-00",
+        "--kind",
+        "complaint",
+        "--lang",
+        "en",
+        "--date",
+        "2020-03-10",
+        "--journal",
+        j,
+        "--config",
+        c,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "On 31 January 2020 I sent Bank, \"Zoë\" an access request under article 15 GDPR."
+        ),
+        "{out}"
+    );
+    assert!(out.contains("by 29 February 2020"), "{out}");
+    // Bad input: one line each, exit 2, and the labels stay.
+    for (args, says) in [
+        (
+            &["letter", "nosuch", "--kind", "access"][..],
+            "no call nosuch",
+        ),
+        (
+            &["letter", "last", "--kind", "access", "--date", "31-01-2020"],
+            "YYYY-MM-DD",
+        ),
+        (
+            &["letter", "2026-11-27-09-00-00", "--kind", "complaint"],
+            "--kind access",
+        ),
+        (&["label", "nosuch", "--note", "x"], "`holdguard log` lists"),
+    ] {
+        let mut a = args.to_vec();
+        a.extend(["--journal", j]);
+        let (code, _, err) = ams(&a);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let labels = dir.join("labels.json");
+    let kept = std::fs::read_to_string(&labels).unwrap();
+    assert!(kept.contains("2020-03-10"), "{kept}");
+    // A damaged labels file: the log still shows, saving a label refuses to overwrite it.
+    std::fs::write(&labels, "{ torn").unwrap();
+    let (code, out, err) = ams(&["log", "--journal", j]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("not a labels file") && out.contains("total: 2 calls"),
+        "{err}{out}"
+    );
+    let (code, _, err) = ams(&["label", "last", "--note", "x", "--journal", j]);
+    assert_eq!(code, 2);
+    assert!(err.contains("move it away"), "{err}");
+    assert_eq!(std::fs::read_to_string(&labels).unwrap(), "{ torn");
 }

@@ -173,7 +173,15 @@ fn seed(config_home: &Path, data_home: &Path) {
     std::fs::create_dir_all(config_home.join("holdguard")).unwrap();
     std::fs::write(
         config_home.join("holdguard/config.toml"),
-        "[devices]\nmic = \"pipewire:sink_b\"\nfar = \"pipewire:sink_a\"\n",
+        "[devices]\nmic = \"pipewire:sink_b\"\nfar = \"pipewire:sink_a\"\n\
+         [you]\nname = \"Anna de Vries\"\naddress = \"Keizersgracht 1\\n1015 AA Amsterdam\"\n\
+         email = \"anna@example.nl\"\nphone = \"+31 6 1234 5678\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(data_home.join("holdguard")).unwrap();
+    std::fs::write(
+        data_home.join("holdguard/labels.json"),
+        r#"{"calls": {"past-1": {"company": "Voorbeeld Verzekeringen B.V.", "number": "+31 20 123 4567"}}}"#,
     )
     .unwrap();
     // A week of past calls, so the log view has bars to draw.
@@ -207,6 +215,8 @@ fn the_desktop_app_end_to_end() {
     let started = Instant::now();
     let log = std::fs::File::create(shots.join("app.log")).unwrap();
     let child = Command::new(BIN)
+        // A Dutch user: the rights letters default to Dutch.
+        .env("LANG", "nl_NL.UTF-8")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -322,6 +332,15 @@ fn the_desktop_app_end_to_end() {
         count_color(&logshot, LIVE_GREEN) < 2_000,
         "the banner is gone"
     );
+    // The rights letters of the latest call, in Dutch: the dialog dims the log behind it.
+    assert!(run(BIN, &["show", "letter"]).status.success());
+    let lettershot = screenshot(&shots, "letter.png");
+    let bars_behind = count_color(&lettershot, BAR_RED);
+    assert!(
+        bars_behind < bars / 4,
+        "no dialog over the log: {bars_behind} of {bars} bar pixels undimmed"
+    );
+    run("xdotool", &["key", "--clearmodifiers", "Escape"]);
     assert!(run(BIN, &["show", "guard"]).status.success());
 
     // Closing the window hides it to the tray; the guard goes on.

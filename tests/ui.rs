@@ -308,3 +308,76 @@ fn settings_save_atomically_restart_the_guard_and_refuse_bad_shortcuts() {
         "only the guard's own settings restart it"
     );
 }
+
+#[test]
+fn a_call_is_named_and_gets_a_letter_the_log_remembers() {
+    let f = fixture("rights");
+    seed_journal(&f.journal);
+    let mut v = view(&f);
+    v.tab = Tab::Log;
+    v.settings.saved.you = holdguard::rights::Person {
+        name: "Anna de Vries".into(),
+        address: "Keizersgracht 1\n1015 AA Amsterdam".into(),
+        ..Default::default()
+    };
+    let mut h = harness(v);
+    h.run_steps(2);
+    // The newest call first: "b".
+    h.get_all_by_label("Name…").next().unwrap().click();
+    h.run_steps(2);
+    let company = h.get_by_label("Company");
+    company.focus();
+    company.type_text("Bank <&> \"Zoë\"");
+    h.run_steps(2);
+    h.get_by_label("Save name").click();
+    h.run_steps(2);
+    h.get_by_label_contains("— Bank <&> \"Zoë\": on hold");
+    let (labels, _) =
+        holdguard::journal::Labels::read(&holdguard::journal::labels::path_for(&f.journal))
+            .unwrap();
+    assert_eq!(labels.get("b").company, "Bank <&> \"Zoë\"");
+
+    h.get_all_by_label("Your rights…").next().unwrap().click();
+    // A modal's first frames measure and then place it: click once it has settled.
+    until(&mut h, |h| h.query_by_label("Nederlands").is_some());
+    h.run_steps(2);
+    h.get_by_label("Nederlands").click();
+    h.run_steps(2);
+    h.get_by_label("Save as text").click();
+    h.run_steps(2);
+    let saved = f.dir.join("exports/holdguard-letter-b-access-nl.txt");
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(text.starts_with("Onderwerp: Inzageverzoek"), "{text}");
+    assert!(text.contains("Aan: Bank <&> \"Zoë\""), "{text}");
+    assert!(
+        text.contains("Anna de Vries\nKeizersgracht 1\n1015 AA Amsterdam"),
+        "{text}"
+    );
+    h.get_by_label_contains("Saved to");
+    // A complaint now has a request to cite.
+    h.get_by_label("Complaint to the AP (art. 77)").click();
+    h.run_steps(2);
+    h.get_by_label("Save as text").click();
+    h.run_steps(2);
+    let text =
+        std::fs::read_to_string(f.dir.join("exports/holdguard-letter-b-complaint-nl.txt")).unwrap();
+    assert!(
+        text.contains("een inzageverzoek op grond van artikel 15 AVG"),
+        "{text}"
+    );
+    h.get_by_label("Close").click();
+    h.run_steps(2);
+    // The log remembers both letters, and when the company must answer the request.
+    h.get_by_label_contains("Access request (art. 15) of");
+    h.get_by_label_contains(": answer due");
+    let (labels, _) =
+        holdguard::journal::Labels::read(&holdguard::journal::labels::path_for(&f.journal))
+            .unwrap();
+    let kinds: Vec<String> = labels
+        .get("b")
+        .letters
+        .into_iter()
+        .map(|m| m.kind)
+        .collect();
+    assert_eq!(kinds, ["access", "complaint"]);
+}

@@ -7,6 +7,7 @@
 //! never closed is closed at the last heartbeat with the reason "ended unexpectedly". A line that
 //! cannot be parsed (a torn write, a hand edit) is skipped with a warning, never fatal.
 
+pub mod labels;
 mod time;
 
 use std::fs::{File, OpenOptions};
@@ -15,7 +16,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use time::{day_of, format_utc, parse_date, week_of};
+pub use labels::{Label, Labels};
+pub use time::{
+    call_start, day_of, format_local, format_utc, iso_local, local_zone, parse_date, week_of, zoned,
+};
 
 /// Why a muted interval ended.
 pub const ENDED_UNEXPECTEDLY: &str = "ended unexpectedly";
@@ -387,25 +391,52 @@ pub fn totals_by<'a>(
     map.into_iter().map(|(k, (h, m))| (k, h, m)).collect()
 }
 
-/// Intervals as CSV, one row per interval (times in UTC).
-pub fn to_csv(intervals: &[&Interval]) -> String {
-    let mut s = String::from("call,start_utc,end_utc,duration_s,reason,closed_by\n");
+/// A CSV field: quoted when it holds a comma, quote, newline or leading/trailing space, and
+/// with a leading `=` or `@` defused so a spreadsheet shows it instead of computing it (a leading
+/// `+` stays: phone numbers start with it).
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) || s.trim() != s {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Intervals as CSV, one row per interval, with the call's label; times in ISO 8601 with the
+/// offset of `tz`.
+pub fn to_csv(intervals: &[&Interval], labels: &Labels, tz: &jiff::tz::TimeZone) -> String {
+    let mut s = String::from("call,company,number,note,start,end,duration_s,reason,closed_by\n");
     for i in intervals {
-        s.push_str(&format!(
-            "{},{},{},{:.1},{},{}\n",
-            i.call.replace(',', ";"),
-            format_utc(i.start),
-            format_utc(i.end),
-            i.duration(),
-            i.reason.replace(',', ";"),
-            i.closed_by.replace(',', ";")
-        ));
+        let l = labels.get(&i.call);
+        let row = [
+            csv_field(&i.call),
+            csv_field(&l.company),
+            csv_field(&l.number),
+            csv_field(&l.note),
+            iso_local(i.start, tz),
+            iso_local(i.end, tz),
+            format!("{:.1}", i.duration()),
+            csv_field(&i.reason),
+            csv_field(&i.closed_by),
+        ];
+        s.push_str(&row.join(","));
+        s.push('\n');
     }
     s
 }
 
-/// Intervals as JSON, grouped by call with totals.
-pub fn to_json(intervals: &[&Interval]) -> serde_json::Value {
+/// Intervals as JSON, grouped by call with totals and labels; times in ISO 8601 with the offset
+/// of `tz` (and Unix seconds, as in the journal).
+pub fn to_json(
+    intervals: &[&Interval],
+    labels: &Labels,
+    tz: &jiff::tz::TimeZone,
+) -> serde_json::Value {
     let tenth = |x: f64| (x * 10.0).round() / 10.0;
     let owned: Vec<Interval> = intervals.iter().map(|i| (*i).clone()).collect();
     let calls = by_call(&owned);
@@ -413,11 +444,23 @@ pub fn to_json(intervals: &[&Interval]) -> serde_json::Value {
     serde_json::json!({
         "calls": calls.iter().map(|(c, v)| {
             let (h, m) = totals(v.iter().copied());
+            let l = labels.get(c);
             serde_json::json!({
                 "call": c,
+                "company": l.company,
+                "number": l.number,
+                "note": l.note,
+                "letters": l.letters,
                 "on_hold_s": tenth(h),
                 "muted_s": tenth(m),
-                "intervals": v,
+                "intervals": v.iter().map(|i| serde_json::json!({
+                    "start": iso_local(i.start, tz),
+                    "end": iso_local(i.end, tz),
+                    "start_unix": i.start,
+                    "end_unix": i.end,
+                    "reason": i.reason,
+                    "closed_by": i.closed_by,
+                })).collect::<Vec<_>>(),
             })
         }).collect::<Vec<_>>(),
         "total": {
@@ -556,18 +599,35 @@ mod tests {
         let all = [iv(0.0, "hold_music"), iv(100.0, "manual_mute")];
         let refs: Vec<&Interval> = all.iter().collect();
         assert_eq!(totals(refs.iter().copied()), (30.0, 60.0));
-        let csv = to_csv(&refs);
-        assert_eq!(csv.lines().count(), 3);
-        assert!(csv
-            .lines()
-            .nth(1)
-            .unwrap()
-            .starts_with("c;1,1970-01-01 00:00:00,"));
+        let mut labels = Labels::default();
+        labels.calls.insert(
+            "c,1".into(),
+            Label {
+                company: "=HYPERLINK(\"x\")".into(),
+                number: "+31 20 123".into(),
+                note: "two\nlines, \"quoted\"".into(),
+                letters: vec![],
+            },
+        );
+        let ams = jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap();
+        let csv = to_csv(&refs, &labels, &ams);
+        assert_eq!(
+            csv.lines().nth(1).unwrap(),
+            "\"c,1\",\"'=HYPERLINK(\"\"x\"\")\",+31 20 123,\"two"
+        );
+        assert!(csv.contains(
+            "lines, \"\"quoted\"\"\",1970-01-01T01:00:00+01:00,1970-01-01T01:00:30+01:00,30.0,hold_music,agent_speech\n"
+        ));
         let by_day = totals_by(refs.iter().copied(), day_of);
         assert_eq!(by_day, vec![("1970-01-01".to_string(), 30.0, 60.0)]);
-        let j = to_json(&refs);
+        let j = to_json(&refs, &labels, &ams);
         assert_eq!(j["total"]["muted_s"], 60.0);
         assert_eq!(j["calls"][0]["on_hold_s"], 30.0);
+        assert_eq!(j["calls"][0]["note"], "two\nlines, \"quoted\"");
+        assert_eq!(
+            j["calls"][0]["intervals"][1]["start"],
+            "1970-01-01T01:01:40+01:00"
+        );
     }
 
     #[test]

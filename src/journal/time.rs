@@ -1,4 +1,45 @@
-//! Dates for the journal's reports, in UTC, without a calendar dependency.
+//! Dates for the journal: call ids and day/week buckets in UTC (plain arithmetic), and the
+//! user's local time for what people read (through jiff and the system's time-zone database).
+
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, Zoned};
+
+/// The user's time zone: `TZ` if set, else the system's; UTC if neither can be read.
+pub fn local_zone() -> TimeZone {
+    TimeZone::try_system().unwrap_or(TimeZone::UTC)
+}
+
+/// Unix seconds as a time in `tz`.
+pub fn zoned(secs: f64, tz: &TimeZone) -> Zoned {
+    let ts = if secs.is_finite() {
+        Timestamp::from_second(secs.floor() as i64).unwrap_or(Timestamp::UNIX_EPOCH)
+    } else {
+        Timestamp::UNIX_EPOCH
+    };
+    ts.to_zoned(tz.clone())
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in `tz`.
+pub fn format_local(secs: f64, tz: &TimeZone) -> String {
+    zoned(secs, tz).strftime("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// ISO 8601 with the offset of `tz` at that instant (`2026-03-29T03:05:00+02:00`).
+pub fn iso_local(secs: f64, tz: &TimeZone) -> String {
+    zoned(secs, tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// When a call began, from its id (`YYYY-MM-DD-HH-MM-SS`, UTC), in Unix seconds.
+pub fn call_start(id: &str) -> Option<f64> {
+    let (date, time) = (id.get(..10)?, id.get(10..)?);
+    let mut hms = time.strip_prefix('-')?.splitn(3, '-');
+    let mut part = |max: u32| -> Option<f64> {
+        let v: u32 = hms.next()?.parse().ok()?;
+        (v <= max).then_some(v as f64)
+    };
+    let (h, m, s) = (part(23)?, part(59)?, part(60)?);
+    Some(parse_date(date)? + h * 3600.0 + m * 60.0 + s)
+}
 
 /// `YYYY-MM-DD HH:MM:SS` (UTC) for Unix seconds.
 pub fn format_utc(secs: f64) -> String {
@@ -102,5 +143,20 @@ mod tests {
         );
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("yesterday"), None);
+    }
+
+    #[test]
+    fn local_times_follow_the_zone_across_daylight_saving() {
+        let ams = TimeZone::get("Europe/Amsterdam").unwrap();
+        // 2026-03-29 01:00 UTC: clocks in Amsterdam go from 02:00 to 03:00.
+        let change = call_start("2026-03-29-01-00-00").unwrap();
+        assert_eq!(format_local(change - 1.0, &ams), "2026-03-29 01:59:59");
+        assert_eq!(format_local(change, &ams), "2026-03-29 03:00:00");
+        assert_eq!(iso_local(change, &ams), "2026-03-29T03:00:00+02:00");
+        assert_eq!(iso_local(0.0, &TimeZone::UTC), "1970-01-01T00:00:00+00:00");
+        assert_eq!(call_start("2026-03-29-01-00"), None);
+        assert_eq!(call_start("2026-03-29-24-00-00"), None);
+        assert_eq!(call_start("call"), None);
+        assert_eq!(format_local(f64::NAN, &ams), "1970-01-01 01:00:00");
     }
 }

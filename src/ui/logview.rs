@@ -3,7 +3,9 @@
 //!
 //! It reads the same journal file as `holdguard log` and exports with the same functions. Deleting
 //! goes through the guard thread, which owns the journal's append handle (see
-//! [`crate::journal::Journal::delete`]).
+//! [`crate::journal::Journal::delete`]). Each call can be named (company, number, note: the
+//! labels file beside the journal) and gets a "Your rights" dialog that drafts the GDPR letters
+//! of [`crate::rights`], to copy, save or open in the desktop's mail program.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -13,7 +15,9 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 
 use crate::control::{clock, Controller, Request};
-use crate::journal::{self, Interval};
+use crate::journal::labels::{self, Made};
+use crate::journal::{self, Interval, Label, Labels};
+use crate::rights::{self, Kind, Lang, Person};
 
 /// Colour of the per-day bars (the same red as the muted-for-hold icon).
 pub const BAR_COLOR: egui::Color32 = egui::Color32::from_rgb(0xc6, 0x28, 0x28);
@@ -34,6 +38,26 @@ pub struct LogView {
     pending_delete: Option<u64>,
     /// Where exports go.
     pub export_dir: PathBuf,
+    pub message: Option<String>,
+    /// The user's words about each call, and why they could not be read.
+    pub labels: Labels,
+    pub labels_warning: Option<String>,
+    /// The zone times are shown in.
+    pub tz: jiff::tz::TimeZone,
+    /// The call being named, with the label as edited so far.
+    pub naming: Option<(String, Label)>,
+    /// The open "Your rights" dialog.
+    pub letter: Option<LetterDialog>,
+}
+
+/// The "Your rights" dialog of one call.
+pub struct LetterDialog {
+    pub call: String,
+    pub kind: Kind,
+    pub lang: Lang,
+    /// The recipient's address (e-mail for "Open in e-mail").
+    pub to: String,
+    /// What the last button did, or why it could not.
     pub message: Option<String>,
 }
 
@@ -60,7 +84,42 @@ impl LogView {
             pending_delete: None,
             export_dir: default_export_dir(),
             message: None,
+            labels: Labels::default(),
+            labels_warning: None,
+            tz: journal::local_zone(),
+            naming: None,
+            letter: None,
         }
+    }
+
+    /// Opens the "Your rights" dialog of the latest call in the log, if there is one.
+    pub fn open_latest_letter(&mut self) {
+        self.reload(true);
+        let latest = journal::by_call(&self.intervals)
+            .into_iter()
+            .map(|(c, v)| (journal::call_start(&c).unwrap_or(v[0].start), c))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, call)) = latest {
+            self.letter = Some(LetterDialog {
+                call,
+                kind: Kind::Access,
+                lang: Lang::from_env(),
+                to: String::new(),
+                message: None,
+            });
+        }
+    }
+
+    fn labels_path(&self) -> Option<PathBuf> {
+        self.path.as_deref().map(labels::path_for)
+    }
+
+    /// Changes the label of `call` on disk, then shows the result.
+    fn edit_label(&mut self, call: &str, edit: impl FnOnce(&mut Label)) -> Result<(), String> {
+        let path = self.labels_path().ok_or("no home folder, so no journal")?;
+        Labels::update(&path, call, edit).map_err(|e| e.to_string())?;
+        self.reload(true);
+        Ok(())
     }
 
     /// Rereads the journal (at most every 2 s unless `force`).
@@ -84,6 +143,13 @@ impl LogView {
                 self.error = None;
             }
             Err(e) => self.error = Some(e.to_string()),
+        }
+        match Labels::read(&labels::path_for(path)) {
+            Ok((l, w)) => {
+                self.labels = l;
+                self.labels_warning = w;
+            }
+            Err(e) => self.labels_warning = Some(e.to_string()),
         }
     }
 
@@ -131,9 +197,10 @@ impl LogView {
             return Err("nothing to export".into());
         }
         let text = if json {
-            serde_json::to_string_pretty(&journal::to_json(&sel)).map_err(|e| e.to_string())?
+            serde_json::to_string_pretty(&journal::to_json(&sel, &self.labels, &self.tz))
+                .map_err(|e| e.to_string())?
         } else {
-            journal::to_csv(&sel)
+            journal::to_csv(&sel, &self.labels, &self.tz)
         };
         let name = format!(
             "holdguard-log-{}.{}",
@@ -148,7 +215,7 @@ impl LogView {
     }
 
     /// Draws the view.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctl: &Arc<Controller>) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctl: &Arc<Controller>, you: &Person) {
         self.reload(false);
         if let Some(seq) = self.pending_delete {
             match ctl.wait(seq, Duration::ZERO) {
@@ -208,6 +275,9 @@ impl LogView {
                 format!("journal: {w}"),
             );
         }
+        if let Some(w) = &self.labels_warning {
+            ui.colored_label(egui::Color32::from_rgb(0xe6, 0x9b, 0x00), w);
+        }
         let shown: Vec<Interval> = self.filtered().into_iter().cloned().collect();
         let (h, m) = journal::totals(&shown);
         ui.label(format!(
@@ -251,6 +321,9 @@ impl LogView {
         if self.confirm_delete {
             self.confirm(ui, ctl);
         }
+        if self.letter.is_some() {
+            self.letter_dialog(ui, you);
+        }
         ui.separator();
         egui::ScrollArea::vertical().show(ui, |ui| {
             let calls = journal::by_call(&shown);
@@ -260,19 +333,53 @@ impl LogView {
             for (call, ivs) in calls.iter().rev() {
                 let (ch, cm) = journal::totals(ivs.iter().copied());
                 let mut ticked = self.selected.contains(call);
+                let label = self.labels.get(call);
+                let start = journal::call_start(call).unwrap_or(ivs[0].start);
+                let name = [label.company.as_str(), label.number.as_str()]
+                    .iter()
+                    .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let title = format!(
-                    "Call {} UTC: on hold {}, muted {}",
-                    journal::format_utc(ivs[0].start),
+                    "Call {}{}: on hold {}, muted {}",
+                    &journal::format_local(start, &self.tz)[..16],
+                    if name.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {name}")
+                    },
                     clock(ch),
                     clock(cm)
                 );
-                if ui.checkbox(&mut ticked, title).changed() {
-                    if ticked {
-                        self.selected.insert(call.clone());
-                    } else {
-                        self.selected.remove(call);
+                ui.horizontal(|ui| {
+                    if ui.checkbox(&mut ticked, title).changed() {
+                        if ticked {
+                            self.selected.insert(call.clone());
+                        } else {
+                            self.selected.remove(call);
+                        }
                     }
+                    if ui.small_button("Name…").clicked() {
+                        self.naming = Some((call.clone(), label.clone()));
+                    }
+                    if ui.small_button("Your rights…").clicked() {
+                        self.letter = Some(LetterDialog {
+                            call: call.clone(),
+                            kind: Kind::Access,
+                            lang: Lang::from_env(),
+                            to: String::new(),
+                            message: None,
+                        });
+                    }
+                });
+                if self.naming.as_ref().is_some_and(|(c, _)| c == call) {
+                    self.name_editor(ui);
                 }
+                if !label.note.trim().is_empty() {
+                    ui.indent(("note", call), |ui| ui.weak(&label.note));
+                }
+                self.letters_made(ui, &label);
                 ui.indent(("call", call), |ui| {
                     egui::CollapsingHeader::new(format!("{} interval(s)", ivs.len()))
                         .id_salt(call)
@@ -283,8 +390,8 @@ impl LogView {
                                 }
                                 ui.end_row();
                                 for i in ivs {
-                                    ui.label(&journal::format_utc(i.start)[11..]);
-                                    ui.label(&journal::format_utc(i.end)[11..]);
+                                    ui.label(&journal::format_local(i.start, &self.tz)[11..]);
+                                    ui.label(&journal::format_local(i.end, &self.tz)[11..]);
                                     ui.label(clock(i.duration()));
                                     ui.label(i.reason.replace('_', " "));
                                     ui.label(i.closed_by.replace('_', " "));
@@ -336,6 +443,208 @@ impl LogView {
         }
     }
 
+    /// The letters made for a call, with the date the company must answer by.
+    fn letters_made(&self, ui: &mut egui::Ui, label: &Label) {
+        let today = jiff::Zoned::now().with_time_zone(self.tz.clone()).date();
+        for m in &label.letters {
+            let kind = Kind::from_name(&m.kind);
+            let what = match kind {
+                Some(k) => kind_title(k),
+                None => m.kind.as_str(),
+            };
+            let due = kind
+                .filter(|k| k.is_request())
+                .and_then(|_| m.date.parse::<jiff::civil::Date>().ok())
+                .and_then(|d| rights::deadline(d).ok());
+            ui.indent(("letter", &m.date, &m.kind), |ui| match due {
+                Some(d) if d < today => ui.colored_label(
+                    egui::Color32::from_rgb(0xe6, 0x9b, 0x00),
+                    format!("{what} of {}: the answer was due {d}, passed", m.date),
+                ),
+                Some(d) => ui.label(format!("{what} of {}: answer due {d}", m.date)),
+                None => ui.label(format!("{what} of {}", m.date)),
+            });
+        }
+    }
+
+    /// Company, number and note of the call being named.
+    fn name_editor(&mut self, ui: &mut egui::Ui) {
+        let Some((call, edit)) = &mut self.naming else {
+            return;
+        };
+        let (mut save, mut cancel) = (false, false);
+        ui.indent(("naming", call.as_str()), |ui| {
+            egui::Grid::new("naming").num_columns(2).show(ui, |ui| {
+                for (what, value) in [
+                    ("Company", &mut edit.company),
+                    ("Number or address", &mut edit.number),
+                ] {
+                    let name = ui.label(what).id;
+                    ui.text_edit_singleline(value).labelled_by(name);
+                    ui.end_row();
+                }
+                let name = ui.label("Note").id;
+                ui.add(egui::TextEdit::multiline(&mut edit.note).desired_rows(2))
+                    .labelled_by(name);
+                ui.end_row();
+            });
+            ui.horizontal(|ui| {
+                save = ui.button("Save name").clicked();
+                cancel = ui.button("Cancel").clicked();
+            });
+        });
+        if save {
+            let (call, edit) = self.naming.take().expect("naming is open");
+            if let Err(e) = self.edit_label(&call, |l| {
+                l.company = edit.company.trim().to_string();
+                l.number = edit.number.trim().to_string();
+                l.note = edit.note.trim().to_string();
+            }) {
+                self.message = Some(format!("Not saved: {e}"));
+            }
+        } else if cancel {
+            self.naming = None;
+        }
+    }
+
+    /// The letter of the open dialog, as it stands.
+    fn draft_letter(&self, you: &Person) -> Result<(String, rights::Letter), String> {
+        let d = self.letter.as_ref().ok_or("no letter")?;
+        let ivs: Vec<Interval> = self
+            .intervals
+            .iter()
+            .filter(|i| i.call == d.call)
+            .cloned()
+            .collect();
+        let first = ivs.first().ok_or("this call is no longer in the log")?;
+        let call = rights::Call {
+            id: d.call.clone(),
+            start: journal::call_start(&d.call).unwrap_or(first.start),
+            intervals: ivs,
+        };
+        let label = self.labels.get(&d.call);
+        let date = jiff::Zoned::now().with_time_zone(self.tz.clone()).date();
+        let to = d.to.trim();
+        let letter = rights::draft(&rights::Request {
+            kind: d.kind,
+            lang: d.lang,
+            call: &call,
+            label: &label,
+            you,
+            to: (!to.is_empty()).then_some(to),
+            date,
+            tz: &self.tz,
+        })
+        .map_err(|e| e.to_string())?;
+        Ok((date.to_string(), letter))
+    }
+
+    fn letter_dialog(&mut self, ui: &mut egui::Ui, you: &Person) {
+        let drafted = self.draft_letter(you);
+        let Some(d) = &mut self.letter else {
+            return;
+        };
+        let mut used: Option<&str> = None;
+        let mut close = false;
+        let modal = egui::Modal::new(egui::Id::unique("holdguard-letter")).show(ui.ctx(), |ui| {
+            ui.set_max_width(620.0);
+            ui.heading("Your rights after this call");
+            ui.horizontal_wrapped(|ui| {
+                for k in Kind::ALL {
+                    ui.selectable_value(&mut d.kind, k, kind_title(k));
+                }
+            });
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut d.lang, Lang::Nl, "Nederlands");
+                ui.selectable_value(&mut d.lang, Lang::En, "English");
+                let name = ui.label("To").id;
+                ui.add(
+                    egui::TextEdit::singleline(&mut d.to)
+                        .hint_text("privacy@company.example")
+                        .desired_width(260.0),
+                )
+                .labelled_by(name);
+            });
+            if you.name.trim().is_empty() || you.address.trim().is_empty() {
+                ui.colored_label(
+                    egui::Color32::from_rgb(0xe6, 0x9b, 0x00),
+                    "Your name and address are not set: fill the [brackets], or set them in Settings.",
+                );
+            }
+            match &drafted {
+                Ok((_, letter)) => {
+                    let mut text = letter.text(d.lang);
+                    egui::ScrollArea::vertical().max_height(380.0).show(ui, |ui| {
+                        ui.add(
+                            egui::TextEdit::multiline(&mut text)
+                                .desired_width(f32::INFINITY)
+                                .interactive(false),
+                        );
+                    });
+                    ui.horizontal(|ui| {
+                        if ui.button("Copy").clicked() {
+                            ui.ctx().copy_text(text.clone());
+                            used = Some("Copied.");
+                        }
+                        if ui.button("Save as text").clicked() {
+                            used = Some("save");
+                        }
+                        if ui.button("Open in e-mail").clicked() {
+                            used = Some("mail");
+                        }
+                        close = ui.button("Close").clicked();
+                    });
+                }
+                Err(e) => {
+                    ui.colored_label(egui::Color32::RED, e);
+                    close = ui.button("Close").clicked();
+                }
+            }
+            if let Some(m) = &d.message {
+                ui.label(m);
+            }
+        });
+        if modal.should_close() {
+            close = true;
+        }
+        if let (Some(what), Ok((date, letter))) = (used, drafted) {
+            let (call, kind, lang, to) = (d.call.clone(), d.kind, d.lang, d.to.clone());
+            let done = match what {
+                "save" => {
+                    let path = self.export_dir.join(format!(
+                        "holdguard-letter-{call}-{}-{}.txt",
+                        kind.name(),
+                        lang.code()
+                    ));
+                    std::fs::create_dir_all(&self.export_dir)
+                        .and_then(|_| std::fs::write(&path, letter.text(lang)))
+                        .map(|_| format!("Saved to {}", path.display()))
+                        .map_err(|e| format!("{}: {e}", path.display()))
+                }
+                "mail" => open_mail(&mailto(&to, &letter.subject, &letter.body)).map(|_| {
+                    "Opened in your e-mail program; Hold Guard sends nothing itself.".into()
+                }),
+                other => Ok(other.to_string()),
+            };
+            let done = done.and_then(|m| {
+                self.edit_label(&call, |l| {
+                    l.letters.push(Made {
+                        kind: kind.name().into(),
+                        lang: lang.code().into(),
+                        date,
+                    })
+                })
+                .map(|_| m)
+            });
+            if let Some(d) = &mut self.letter {
+                d.message = Some(done.unwrap_or_else(|e| format!("Not done: {e}")));
+            }
+        }
+        if close {
+            self.letter = None;
+        }
+    }
+
     fn confirm(&mut self, ui: &mut egui::Ui, ctl: &Arc<Controller>) {
         let sel: Vec<(String, f64)> = self
             .selection()
@@ -363,5 +672,75 @@ impl LogView {
         if modal.should_close() {
             self.confirm_delete = false;
         }
+    }
+}
+
+/// The dialog's name of a letter kind.
+fn kind_title(k: Kind) -> &'static str {
+    match k {
+        Kind::Access => "Access request (art. 15)",
+        Kind::Erase => "Erasure request (art. 17)",
+        Kind::Object => "Objection (art. 21)",
+        Kind::Complaint => "Complaint to the AP (art. 77)",
+    }
+}
+
+/// A `mailto:` link (RFC 6068): every byte but the unreserved ones percent-encoded, line breaks
+/// as CRLF. A recipient that is not an e-mail address is left out (the user fills it in).
+pub fn mailto(to: &str, subject: &str, body: &str) -> String {
+    fn enc(s: &str) -> String {
+        let mut out = String::with_capacity(s.len() * 3);
+        for b in s.replace("\r\n", "\n").replace('\n', "\r\n").bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+    let to = to.trim();
+    let to = if to.contains('@') && !to.contains(char::is_whitespace) {
+        enc(to).replace("%40", "@")
+    } else {
+        String::new()
+    };
+    format!("mailto:{to}?subject={}&body={}", enc(subject), enc(body))
+}
+
+/// Hands a link to the desktop's opener (`xdg-open`, `open` on macOS, `start` on Windows).
+fn open_mail(link: &str) -> Result<(), String> {
+    let mut cmd = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    cmd.arg(link)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(|_| ())
+        .map_err(|e| format!("cannot start the desktop's opener: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn mailto_links_encode_everything_unsafe() {
+        let link = super::mailto(
+            "privacy@bank.example",
+            "Verzoek & vraag?",
+            "Zoë <x>\n100% #1",
+        );
+        assert_eq!(
+            link,
+            "mailto:privacy@bank.example?subject=Verzoek%20%26%20vraag%3F&body=Zo%C3%AB%20%3Cx%3E%0D%0A100%25%20%231"
+        );
+        assert!(super::mailto("Postbus 1, Den Haag", "s", "b").starts_with("mailto:?subject=s"));
     }
 }

@@ -137,6 +137,10 @@ impl eframe::App for App {
             if let Some(v) = self.ctl.take_view() {
                 self.view.tab = match v.as_str() {
                     "log" => view::Tab::Log,
+                    "letter" => {
+                        self.view.log.open_latest_letter();
+                        view::Tab::Log
+                    }
                     "settings" => view::Tab::Settings,
                     _ => view::Tab::Guard,
                 };

@@ -122,7 +122,7 @@ impl View {
         });
         egui::CentralPanel::default_margins().show(ui, |ui| match self.tab {
             Tab::Guard => self.guard_page(ui),
-            Tab::Log => self.log.ui(ui, &self.ctl),
+            Tab::Log => self.log.ui(ui, &self.ctl, &self.settings.saved.you),
             Tab::Settings => self.settings_page(ui),
         });
     }
@@ -343,6 +343,27 @@ impl View {
             ui.label("Start at login");
             ui.checkbox(&mut s.edit.start_at_login, "in the tray");
             ui.end_row();
+        });
+        ui.add_space(6.0);
+        ui.strong("Your details for rights letters");
+        ui.small("Kept in the settings file on this computer; Hold Guard sends them nowhere.");
+        egui::Grid::new("you").num_columns(2).show(ui, |ui| {
+            let you = &mut self.settings.edit.you;
+            for (what, value, lines) in [
+                ("Name", &mut you.name, 1),
+                ("Address", &mut you.address, 3),
+                ("E-mail", &mut you.email, 1),
+                ("Phone number", &mut you.phone, 1),
+            ] {
+                let name = ui.label(what).id;
+                let edit = if lines == 1 {
+                    egui::TextEdit::singleline(value)
+                } else {
+                    egui::TextEdit::multiline(value).desired_rows(lines)
+                };
+                ui.add(edit.desired_width(320.0)).labelled_by(name);
+                ui.end_row();
+            }
         });
         if let Some(Err(e)) = &self.settings.devices {
             ui.colored_label(egui::Color32::RED, format!("cannot list devices: {e}"));
