@@ -40,6 +40,9 @@ pub struct Config {
     /// Move every other application that records the guarded microphone directly onto Hold
     /// Guard Microphone (off: only say which ones go around the guard).
     pub route_recorders: bool,
+    /// The language of the window, tray, notifications and reports: `en`, `nl`, or `auto` (the
+    /// system's, from `LANG`).
+    pub language: String,
     /// The user's name, address, e-mail and phone number for rights letters (never sent
     /// anywhere by Hold Guard).
     pub you: crate::rights::Person,
@@ -56,6 +59,7 @@ impl Default for Config {
             start_at_login: false,
             keep_devices_open: false,
             route_recorders: true,
+            language: "auto".into(),
             you: Default::default(),
         }
     }
@@ -158,6 +162,13 @@ fn merge(base: &mut toml::Table, user: toml::Table, prefix: &str, warnings: &mut
 
 /// Puts settings outside their sensible range back to the default, with a warning.
 fn validate(cfg: &mut Config, warnings: &mut Vec<String>) {
+    if !matches!(cfg.language.as_str(), "auto" | "en" | "nl") {
+        warnings.push(format!(
+            "`language` = {:?} is not one of \"auto\", \"en\", \"nl\"; using \"auto\"",
+            cfg.language
+        ));
+        cfg.language = "auto".into();
+    }
     let d = GuardConfig::default();
     let g = &mut cfg.guard;
     let mut check = |name: &str, v: &mut f64, lo: f64, hi: f64, def: f64| {

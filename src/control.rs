@@ -71,17 +71,23 @@ impl State {
     }
 
     /// The banner the window and the tray show.
-    pub fn banner(self) -> &'static str {
-        match self {
-            State::Starting => "STARTING",
-            State::Live => "LIVE",
-            State::HoldMusic => "MUTED — hold music",
-            State::SilentHold => "MUTED — silent hold",
-            State::ManualMute => "MUTED — manual",
-            State::ManualUnmute => "LIVE — unmuted by hand",
-            State::Paused => "PAUSED",
-            State::PushToTalk => "LIVE — push-to-talk",
-        }
+    pub fn banner(self) -> String {
+        self.banner_in(crate::i18n::current())
+    }
+
+    /// The banner in `lang`.
+    pub fn banner_in(self, lang: crate::i18n::Lang) -> String {
+        let key = match self {
+            State::Starting => "state-starting",
+            State::Live => "state-live",
+            State::HoldMusic => "state-hold-music",
+            State::SilentHold => "state-silent-hold",
+            State::ManualMute => "state-manual-mute",
+            State::ManualUnmute => "state-manual-unmute",
+            State::Paused => "state-paused",
+            State::PushToTalk => "state-push-to-talk",
+        };
+        crate::i18n::t_in(lang, key, None)
     }
 }
 
@@ -143,9 +149,6 @@ impl Default for Status {
     }
 }
 
-/// What the status says while the devices are released (see [`Status::standby`]).
-pub const STANDBY_NOTE: &str = "standby: no app is using Hold Guard Microphone";
-
 impl Status {
     /// Takes the guard's mode as the state; the elapsed time restarts only when it changes.
     pub fn follow(&mut self, mode: crate::guard::Mode) {
@@ -158,32 +161,37 @@ impl Status {
 
     /// One line for people: "MUTED — hold music for 1:23".
     pub fn line(&self, now: f64) -> String {
-        let mut s = format!(
-            "{} for {}",
-            self.state.banner(),
-            clock((now - self.since).max(0.0))
-        );
+        self.line_in(crate::i18n::current(), now)
+    }
+
+    /// The line in `lang`.
+    pub fn line_in(&self, lang: crate::i18n::Lang, now: f64) -> String {
+        use crate::i18n::{t_in, FluentArgs};
+        let arg = |name: &'static str, value: String| {
+            let mut a = FluentArgs::new();
+            a.set(name, value);
+            a
+        };
+        let mut a = arg("state", self.state.banner_in(lang));
+        a.set("time", clock((now - self.since).max(0.0)));
+        let mut s = t_in(lang, "status-line", Some(&a));
         if self.standby {
-            s.push_str(&format!(" ({STANDBY_NOTE})"));
+            s.push_str(&format!(" ({})", t_in(lang, "status-standby", None)));
         }
         if self.speaking_muted && self.state.muted() {
-            s.push_str(&format!(" — {MUTED_SPEECH_NOTE}"));
+            s.push_str(&format!(" — {}", t_in(lang, "status-muted-speech", None)));
         }
         if let Some(p) = &self.problem {
-            s.push_str(&format!(" (problem: {p})"));
+            let a = arg("problem", p.clone());
+            s.push_str(&format!(" ({})", t_in(lang, "status-problem", Some(&a))));
         }
         if !self.bypass.is_empty() {
-            s.push_str(&format!(
-                " (not guarded: {} records your microphone directly)",
-                self.bypass.join(", ")
-            ));
+            let a = arg("apps", self.bypass.join(", "));
+            s.push_str(&format!(" ({})", t_in(lang, "status-bypass", Some(&a))));
         }
         s
     }
 }
-
-/// What the window and tray say while the user speaks into a muted microphone.
-pub const MUTED_SPEECH_NOTE: &str = "You're muted — not sent";
 
 /// One slot of the rolling timeline.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -642,15 +650,16 @@ mod tests {
 
     #[test]
     fn the_status_line_says_when_the_devices_are_released() {
+        use crate::i18n::Lang::{En, Nl};
         let mut st = Status {
             since: 100.0,
             ..Default::default()
         };
         st.state = State::Live;
-        assert_eq!(st.line(165.0), "LIVE for 1:05");
+        assert_eq!(st.line_in(En, 165.0), "LIVE for 1:05");
         st.standby = true;
         assert_eq!(
-            st.line(165.0),
+            st.line_in(En, 165.0),
             "LIVE for 1:05 (standby: no app is using Hold Guard Microphone)"
         );
         // An older guard's status without the field still reads.
@@ -663,15 +672,19 @@ mod tests {
         st.state = State::HoldMusic;
         st.speaking_muted = true;
         assert_eq!(
-            st.line(165.0),
+            st.line_in(En, 165.0),
             "MUTED — hold music for 1:05 — You're muted — not sent"
         );
         st.state = State::Live;
         st.speaking_muted = false;
         st.bypass = vec!["baresip".into(), "Firefox".into()];
         assert_eq!(
-            st.line(165.0),
+            st.line_in(En, 165.0),
             "LIVE for 1:05 (not guarded: baresip, Firefox records your microphone directly)"
+        );
+        assert_eq!(
+            st.line_in(Nl, 165.0),
+            "OPEN, al 1:05 (niet beschermd: baresip, Firefox neemt je microfoon rechtstreeks op)"
         );
     }
 

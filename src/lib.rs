@@ -16,6 +16,7 @@ pub mod dsp;
 pub mod engine;
 pub mod eval;
 pub mod guard;
+pub mod i18n;
 pub mod journal;
 #[cfg(unix)]
 pub mod live;

@@ -1182,14 +1182,16 @@ fn guard_streams(
             if n > 0 {
                 last_far = Instant::now();
             }
-            let stalled = [(last_far, "far end"), (last_mic, "microphone")]
+            let stalled = [(last_far, "far"), (last_mic, "mic")]
                 .into_iter()
                 .find(|(last, _)| last.elapsed() > STALL);
             if let Some((_, what)) = stalled {
-                let msg = format!(
-                    "the {what} stopped delivering audio; reconnecting (the microphone stays {})",
-                    if engine.muted() { "muted" } else { "open" }
-                );
+                let msg = crate::i18n::t(match (what, engine.muted()) {
+                    ("far", true) => "status-stalled-far-muted",
+                    ("far", false) => "status-stalled-far-open",
+                    (_, true) => "status-stalled-mic-muted",
+                    (_, false) => "status-stalled-mic-open",
+                });
                 eprintln!("holdguard: {msg}");
                 problem = Some(msg);
                 failed.store(true, Ordering::Relaxed);

@@ -11,6 +11,7 @@ use std::io::Write as _;
 use holdguard::analyze::{analyze, analyze_traced, class_name, Analysis};
 use holdguard::eval::{evaluate, Gate};
 use holdguard::guard::{Event, GuardConfig};
+use holdguard::tr;
 
 #[derive(Parser)]
 #[command(
@@ -258,6 +259,13 @@ fn main() -> ExitCode {
     holdguard::audio::priority::prefer_realtime_pipewire_client();
     holdguard::audio::virtual_mic::export_cookie_path();
     let cli = Cli::parse();
+    // Reports speak the language of the settings (warnings about the file come with the
+    // commands that use it).
+    if let Some((cfg, _)) =
+        holdguard::config::default_path().and_then(|p| holdguard::config::load(&p).ok())
+    {
+        holdguard::i18n::set(holdguard::i18n::Lang::from_setting(&cfg.language));
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -481,7 +489,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 },
             )?;
-            println!("call {}", call.id);
+            println!("{}", tr!("cli-label-call", id = call.id.as_str()));
             for (name, v) in [
                 ("company", &label.company),
                 ("number", &label.number),
@@ -520,15 +528,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .map_err(|_| anyhow::anyhow!("--date {d}: not a date; use YYYY-MM-DD"))?,
                 None => jiff::Zoned::now().with_time_zone(tz.clone()).date(),
             };
-            let lang = lang.unwrap_or_else(holdguard::rights::Lang::from_env);
+            let lang = lang.unwrap_or_else(holdguard::i18n::current);
             let label = labels.get(&call.id);
             if kind == holdguard::rights::Kind::Complaint {
                 if let Some((_, sent)) = holdguard::rights::last_request(&label) {
                     let due = holdguard::rights::deadline(sent)?;
                     if date <= due {
                         eprintln!(
-                            "holdguard: the company has until {due} to answer your request of \
-                             {sent}; a complaint is for when that has passed"
+                            "holdguard: {}",
+                            tr!(
+                                "cli-letter-early",
+                                due = due.to_string(),
+                                sent = sent.to_string()
+                            )
                         );
                     }
                 }
@@ -557,10 +569,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             )?;
             if you.name.trim().is_empty() || you.address.trim().is_empty() {
-                eprintln!(
-                    "holdguard: your name or address is not set: fill the [brackets], or set \
-                     them under [you] in the settings (name, address, email, phone)"
-                );
+                eprintln!("holdguard: {}", tr!("cli-letter-you-missing"));
             }
             print!("{}", letter.text(lang));
             Ok(ExitCode::SUCCESS)
@@ -814,10 +823,14 @@ fn log_report(
             serde_json::to_string_pretty(&holdguard::journal::to_json(&all, labels, tz))?
         )?;
     } else if calls.is_empty() {
-        writeln!(s, "No muted intervals in {}.", path.display())?;
+        writeln!(
+            s,
+            "{}",
+            tr!("cli-log-empty", path = path.display().to_string())
+        )?;
     } else {
         let zone = tz.iana_name().unwrap_or("UTC");
-        writeln!(s, "Times in {zone}.")?;
+        writeln!(s, "{}", tr!("cli-log-zone", zone = zone))?;
         for (call, v) in &calls {
             let start = holdguard::journal::call_start(call).unwrap_or(v[0].start);
             let l = labels.get(call);
@@ -828,32 +841,32 @@ fn log_report(
                 .filter(|t| !t.is_empty())
                 .collect::<Vec<_>>()
                 .join(", ");
-            writeln!(
-                s,
-                "call {}{} ({call}): on hold {}, muted {} in {} interval{}",
-                &format_local(start, tz)[..16],
-                if name.is_empty() {
+            let line = tr!(
+                "cli-log-call",
+                time = format_local(start, tz)[..16].to_string(),
+                name = if name.is_empty() {
                     String::new()
                 } else {
                     format!(" {name}")
                 },
-                hms(hold(v)),
-                hms(muted(v)),
-                v.len(),
-                if v.len() == 1 { "" } else { "s" }
-            )?;
+                id = call.as_str(),
+                hold = hms(hold(v)),
+                muted = hms(muted(v)),
+                intervals = tr!("log-intervals", n = v.len())
+            );
+            writeln!(s, "{line}")?;
             if !l.note.trim().is_empty() {
-                writeln!(s, "  note: {}", one(&l.note))?;
+                writeln!(s, "  {}", tr!("cli-log-note", note = one(&l.note)))?;
             }
             for i in v {
                 writeln!(
                     s,
-                    "  {} – {}  {:>7}  {} (until {})",
+                    "  {} – {}  {:>7}  {} → {}",
                     zoned(i.start, tz).strftime("%H:%M:%S"),
                     zoned(i.end, tz).strftime("%H:%M:%S"),
                     hms(i.duration()),
-                    i.reason.replace('_', " "),
-                    i.closed_by.replace('_', " ")
+                    holdguard::i18n::reason(&i.reason),
+                    holdguard::i18n::reason(&i.closed_by)
                 )?;
             }
             for m in &l.letters {
@@ -861,22 +874,34 @@ fn log_report(
                     .filter(|k| k.is_request())
                     .and_then(|_| m.date.parse::<jiff::civil::Date>().ok())
                     .and_then(|d| holdguard::rights::deadline(d).ok());
-                let due = match due {
-                    Some(d) if d < today => format!(", answer was due {d}: passed"),
-                    Some(d) => format!(", answer due {d}"),
-                    None => String::new(),
+                let (kind, lang, date) = (m.kind.as_str(), m.lang.as_str(), m.date.as_str());
+                let line = match due {
+                    Some(d) if d < today => tr!(
+                        "cli-log-letter-passed",
+                        kind = kind,
+                        lang = lang,
+                        date = date,
+                        due = d.to_string()
+                    ),
+                    Some(d) => tr!(
+                        "cli-log-letter-due",
+                        kind = kind,
+                        lang = lang,
+                        date = date,
+                        due = d.to_string()
+                    ),
+                    None => tr!("cli-log-letter", kind = kind, lang = lang, date = date),
                 };
-                writeln!(s, "  letter: {} ({}) of {}{due}", m.kind, m.lang, m.date)?;
+                writeln!(s, "  {line}")?;
             }
         }
-        writeln!(
-            s,
-            "total: {} call{}, on hold {}, microphone muted {}",
-            calls.len(),
-            if calls.len() == 1 { "" } else { "s" },
-            hms(hold(&all)),
-            hms(muted(&all))
-        )?;
+        let total = tr!(
+            "cli-log-total",
+            calls = tr!("log-calls", n = calls.len()),
+            hold = hms(hold(&all)),
+            muted = hms(muted(&all))
+        );
+        writeln!(s, "{total}")?;
     }
     Ok(s)
 }
@@ -1008,7 +1033,8 @@ fn analysis_text(far: &std::path::Path, a: &Analysis) -> String {
     for (t, l) in &lines {
         let _ = writeln!(s, "  {:>8}  {l}", clock(*t));
     }
-    let muted: f64 = iv.iter().map(|i| i.end - i.start).sum();
+    // `+ 0.0`: an empty sum of floats is -0.0, which would print as "-0.0 s".
+    let muted: f64 = iv.iter().map(|i| i.end - i.start).sum::<f64>() + 0.0;
     let share = if a.duration > 0.0 {
         100.0 * muted / a.duration
     } else {

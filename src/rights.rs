@@ -81,42 +81,8 @@ impl Kind {
     }
 }
 
-/// The letter's language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    En,
-    Nl,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Nl => "nl",
-        }
-    }
-
-    /// From a locale such as `nl_NL.UTF-8` or `en`; anything but Dutch is English.
-    pub fn from_locale(locale: &str) -> Self {
-        if locale.to_ascii_lowercase().starts_with("nl") {
-            Lang::Nl
-        } else {
-            Lang::En
-        }
-    }
-
-    /// The user's language from `LC_ALL`, `LC_MESSAGES` or `LANG`, in that order, as the C
-    /// library reads them.
-    pub fn from_env() -> Self {
-        ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .filter_map(|v| std::env::var(v).ok())
-            .find(|v| !v.is_empty())
-            .map(|v| Self::from_locale(&v))
-            .unwrap_or(Lang::En)
-    }
-}
+/// The letter's language: the app's.
+pub use crate::i18n::Lang;
 
 /// The user's details for letters (settings, `[you]`). Kept on this computer only.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,9 +14,21 @@ fn holdguard(args: &[&str]) -> (i32, String, String) {
 }
 
 fn holdguard_in(tz: &str, args: &[&str]) -> (i32, String, String) {
+    // English, whatever the machine's locale and the user's own settings say.
+    holdguard_lang(tz, "C.UTF-8", args)
+}
+
+fn holdguard_lang(tz: &str, lang: &str, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_holdguard"))
         .args(args)
         .env("TZ", tz)
+        .env("LANG", lang)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("holdguard-cli-no-config"),
+        )
         .output()
         .expect("binary runs");
     (
@@ -147,6 +159,12 @@ fn malformed_wav_headers_are_refused_in_one_line_or_read_as_far_as_they_go() {
         let (code, stdout, stderr) = holdguard(&["analyze", path.to_str().unwrap()]);
         assert_eq!(code, 0, "{}: {stderr}", path.display());
         assert!(stdout.contains("1.0 s"), "{}: {stdout}", path.display());
+        // Nothing muted is 0, not the "-0.0 s (-0 %)" an empty float sum prints.
+        assert!(
+            stdout.contains("muted 0.0 s of"),
+            "{}: {stdout}",
+            path.display()
+        );
     }
 }
 
@@ -467,6 +485,14 @@ fn a_named_call_gets_letters_that_the_log_remembers() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains(says), "{args:?}: {err}");
     }
+    // A Dutch user reads the log in Dutch.
+    let (_, out, _) = holdguard_lang("Europe/Amsterdam", "nl_NL.UTF-8", &["log", "--journal", j]);
+    assert!(out.contains("Tijden in Europe/Amsterdam."), "{out}");
+    assert!(
+        out.contains("totaal: 2 gesprekken, 11:00 in de wacht"),
+        "{out}"
+    );
+    assert!(out.contains("wachtmuziek → medewerker spreekt"), "{out}");
     let labels = dir.join("labels.json");
     let kept = std::fs::read_to_string(&labels).unwrap();
     assert!(kept.contains("2020-03-10"), "{kept}");

@@ -27,6 +27,10 @@ const BAR_RED: (u8, u8, u8) = (0xc6, 0x28, 0x28);
 fn run(cmd: &str, args: &[&str]) -> Output {
     Command::new(cmd)
         .args(args)
+        // The command line in English, whatever the machine's locale.
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
         .output()
         .unwrap_or_else(|e| panic!("{cmd}: {e} (run inside scripts/session.sh)"))
 }
@@ -215,7 +219,8 @@ fn the_desktop_app_end_to_end() {
     let started = Instant::now();
     let log = std::fs::File::create(shots.join("app.log")).unwrap();
     let child = Command::new(BIN)
-        // A Dutch user: the rights letters default to Dutch.
+        // A Dutch user: window, tray, tooltip and letters speak Dutch (the command-line calls
+        // below run in the test's own locale).
         .env("LANG", "nl_NL.UTF-8")
         .stdout(Stdio::null())
         .stderr(log)
@@ -267,7 +272,7 @@ fn the_desktop_app_end_to_end() {
         .to_string();
     let dest = format!("--dest={sni}");
     let layout = menu_layout(&dest);
-    let mute = menu_id(&layout, "Mute microphone");
+    let mute = menu_id(&layout, "Microfoon dempen");
     click_menu(&dest, &mute);
     wait_for("tray Mute to mute", 3.0, || state() == "manual_mute");
     wait_for("the tray tooltip to follow", 3.0, || {
@@ -278,13 +283,10 @@ fn the_desktop_app_end_to_end() {
             "string:org.kde.StatusNotifierItem",
             "string:ToolTip",
         ])
-        .contains("MUTED — manual")
+        .contains("GEDEMPT — door jou")
     });
     let layout = menu_layout(&dest);
-    assert!(
-        layout.contains("\"Unmute microphone\""),
-        "menu text follows"
-    );
+    assert!(layout.contains("\"Microfoon openen\""), "menu text follows");
     let muted = screenshot(&shots, "muted.png");
     assert!(
         count_color(&muted, MANUAL_PURPLE) > 20_000,
@@ -421,8 +423,9 @@ fn the_desktop_app_end_to_end() {
         status().is_some_and(|s| s["agent_back"].as_u64() >= Some(1))
     });
     assert_eq!(state(), "live");
+    // In Dutch, as the app speaks it.
     wait_for("the agent-is-back notification", 5.0, || {
-        std::fs::read_to_string(&notes).is_ok_and(|t| t.contains("The agent is back"))
+        std::fs::read_to_string(&notes).is_ok_and(|t| t.contains("De medewerker is terug"))
     });
     let _ = monitor.kill();
     let _ = monitor.wait();
@@ -432,7 +435,7 @@ fn the_desktop_app_end_to_end() {
 
     // Quit from the tray: the process ends, the virtual microphone goes, nothing stays open.
     let layout = menu_layout(&dest);
-    let quit = menu_id(&layout, "Quit Hold Guard");
+    let quit = menu_id(&layout, "Hold Guard afsluiten");
     click_menu(&dest, &quit);
     let t = Instant::now();
     let code = loop {

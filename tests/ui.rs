@@ -34,6 +34,8 @@ impl Drop for Fixture {
 }
 
 fn fixture(name: &str) -> Fixture {
+    // These tests read English labels.
+    holdguard::i18n::set(holdguard::i18n::Lang::En);
     let dir = std::env::temp_dir().join(format!("hg-ui-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -189,11 +191,11 @@ fn the_log_view_totals_filters_exports_and_deletes() {
     h.run_steps(2);
     // This week: 2 min + 1 min on hold, 3.5 min muted (manual mute counts as muted, not hold).
     h.get_by_label("On hold 3:00 this week, microphone muted for 3:30");
-    h.get_by_label_contains("Shown: 3 call(s)");
+    h.get_by_label_contains("Shown: 3 calls");
     // Filter to today: the old call goes.
     h.state_mut().log.from = holdguard::journal::day_of(now);
     h.run_steps(2);
-    h.get_by_label_contains("Shown: 2 call(s), on hold 3:00, muted 3:30 in 3 interval(s)");
+    h.get_by_label_contains("Shown: 2 calls, on hold 3:00, muted 3:30 in 3 intervals");
     assert!(h.query_by_label_contains("Week of").is_some());
 
     // Export CSV of all shown.
@@ -206,7 +208,7 @@ fn the_log_view_totals_filters_exports_and_deletes() {
     .unwrap();
     assert_eq!(csv.lines().count(), 4, "{csv}");
     assert!(!csv.lines().any(|l| l.starts_with("old,")), "{csv}");
-    h.get_by_label_contains("Exported 3 interval(s) (all shown)");
+    h.get_by_label_contains("Exported 3 intervals (all shown)");
 
     // Tick call "b" only, export JSON, then delete it after confirming.
     h.state_mut().log.selected.insert("b".into());
@@ -226,7 +228,7 @@ fn the_log_view_totals_filters_exports_and_deletes() {
 
     h.get_by_label("Delete…").click();
     h.run_steps(2);
-    h.get_by_label_contains("2 interval(s) of 1 call(s) will be removed");
+    h.get_by_label_contains("2 intervals of 1 call will be removed");
     // Cancel first: nothing goes.
     h.get_by_label("Cancel").click();
     h.run_steps(2);
@@ -244,7 +246,7 @@ fn the_log_view_totals_filters_exports_and_deletes() {
     let left = holdguard::journal::read(&f.journal).unwrap().intervals;
     assert_eq!(left.len(), 2);
     assert!(left.iter().all(|i| i.call != "b"));
-    h.get_by_label_contains("Shown: 1 call(s)");
+    h.get_by_label_contains("Shown: 1 call");
 }
 
 #[test]
@@ -257,7 +259,7 @@ fn a_bad_date_filter_is_named_and_shows_everything() {
     let mut h = harness(v);
     h.run_steps(2);
     h.get_by_label("From \"28/11/2026\" is not a date: use YYYY-MM-DD");
-    h.get_by_label_contains("Shown: 3 call(s)");
+    h.get_by_label_contains("Shown: 3 calls");
 }
 
 #[test]

@@ -124,8 +124,8 @@ pub fn notify_agent_back() {
         .spawn(|| {
             let r = notify_rust::Notification::new()
                 .appname("Hold Guard")
-                .summary("The agent is back")
-                .body("Someone is speaking on your call: Hold Guard reopened your microphone.")
+                .summary(&crate::tr!("notify-agent-back"))
+                .body(&crate::tr!("notify-agent-back-body"))
                 .icon("audio-input-microphone")
                 .timeout(notify_rust::Timeout::Milliseconds(10_000))
                 .show();

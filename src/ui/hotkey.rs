@@ -10,11 +10,15 @@ use std::str::FromStr;
 use global_hotkey::hotkey::HotKey;
 use global_hotkey::{GlobalHotKeyEvent, GlobalHotKeyManager, HotKeyState};
 
+use crate::tr;
+
 /// Whether the shortcut works, in words for the window.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Availability {
     Active(String),
     Unavailable(String),
+    /// No key chosen (push-to-talk is optional).
+    NotSet,
 }
 
 /// The registered shortcuts; unregistered when dropped.
@@ -39,11 +43,7 @@ impl Drop for Hotkey {
 
 /// Checks that `spec` names a shortcut ("Ctrl+Alt+M"); the error says what is accepted.
 pub fn parse(spec: &str) -> Result<HotKey, String> {
-    HotKey::from_str(spec.trim()).map_err(|_| {
-        format!(
-            "\"{spec}\" is not a shortcut; write modifiers and a key joined by +, e.g. Ctrl+Alt+M"
-        )
-    })
+    HotKey::from_str(spec.trim()).map_err(|_| tr!("hotkey-not-shortcut", spec = spec))
 }
 
 /// Why global shortcuts cannot work in this session, if they cannot.
@@ -52,9 +52,9 @@ pub fn session_problem() -> Option<String> {
     if has("DISPLAY") {
         None
     } else if has("WAYLAND_DISPLAY") {
-        Some("global shortcuts need X11 and this is a Wayland session".into())
+        Some(tr!("hotkey-wayland"))
     } else {
-        Some("there is no X11 display".into())
+        Some(tr!("hotkey-no-display"))
     }
 }
 
@@ -68,12 +68,11 @@ pub fn register(
     on_toggle: impl Fn() + Send + Sync + 'static,
     on_talk: impl Fn(bool) + Send + Sync + 'static,
 ) -> Hotkey {
-    let none = |why: &str| Availability::Unavailable(why.to_string());
     let mut hk = Hotkey {
         manager: None,
         keys: Vec::new(),
-        availability: none("not registered"),
-        talk: none("not set"),
+        availability: Availability::Unavailable(tr!("hotkey-not-registered")),
+        talk: Availability::NotSet,
     };
     if let Some(why) = session_problem() {
         hk.availability = Availability::Unavailable(why.clone());
@@ -85,7 +84,7 @@ pub fn register(
     let manager = match GlobalHotKeyManager::new() {
         Ok(m) => m,
         Err(e) => {
-            let why = format!("global shortcuts are not available ({e})");
+            let why = tr!("hotkey-unavailable", error = e.to_string());
             hk.availability = Availability::Unavailable(why.clone());
             hk.talk = Availability::Unavailable(why);
             return hk;
@@ -98,7 +97,7 @@ pub fn register(
         };
         if key_taken(&hk.keys, key) {
             return (
-                Availability::Unavailable(format!("{spec} is already the other shortcut")),
+                Availability::Unavailable(tr!("hotkey-other", spec = spec)),
                 None,
             );
         }
@@ -111,16 +110,14 @@ pub fn register(
                 )
             }
             Err(e) => (
-                Availability::Unavailable(format!(
-                    "{spec} could not be registered, perhaps another application uses it ({e})"
-                )),
+                Availability::Unavailable(tr!("hotkey-taken", spec = spec, error = e.to_string())),
                 None,
             ),
         }
     };
     let (a, toggle_id) = add(toggle);
     let (t, talk_id) = if talk.trim().is_empty() {
-        (none("not set"), None)
+        (Availability::NotSet, None)
     } else {
         add(talk)
     };

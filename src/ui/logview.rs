@@ -18,6 +18,7 @@ use crate::control::{clock, Controller, Request};
 use crate::journal::labels::{self, Made};
 use crate::journal::{self, Interval, Label, Labels};
 use crate::rights::{self, Kind, Lang, Person};
+use crate::tr;
 
 /// Colour of the per-day bars (the same red as the muted-for-hold icon).
 pub const BAR_COLOR: egui::Color32 = egui::Color32::from_rgb(0xc6, 0x28, 0x28);
@@ -103,7 +104,7 @@ impl LogView {
             self.letter = Some(LetterDialog {
                 call,
                 kind: Kind::Access,
-                lang: Lang::from_env(),
+                lang: crate::i18n::current(),
                 to: String::new(),
                 message: None,
             });
@@ -133,7 +134,7 @@ impl LogView {
         }
         self.loaded = Some(Instant::now());
         let Some(path) = &self.path else {
-            self.error = Some("no home folder, so no journal".into());
+            self.error = Some(tr!("log-no-journal"));
             return;
         };
         match journal::read(path) {
@@ -161,10 +162,10 @@ impl LogView {
             }
             journal::parse_date(s)
                 .map(Some)
-                .ok_or_else(|| format!("{what} \"{}\" is not a date: use YYYY-MM-DD", s.trim()))
+                .ok_or_else(|| tr!("log-bad-date", what = what, value = s.trim()))
         };
-        let from = parse(&self.from, "From")?.unwrap_or(f64::NEG_INFINITY);
-        let to = parse(&self.to, "To")?.map_or(f64::INFINITY, |t| t + 86_400.0);
+        let from = parse(&self.from, &tr!("log-from"))?.unwrap_or(f64::NEG_INFINITY);
+        let to = parse(&self.to, &tr!("log-to"))?.map_or(f64::INFINITY, |t| t + 86_400.0);
         Ok((from, to))
     }
 
@@ -194,7 +195,7 @@ impl LogView {
     pub fn export(&mut self, json: bool) -> Result<PathBuf, String> {
         let sel = self.selection();
         if sel.is_empty() {
-            return Err("nothing to export".into());
+            return Err(tr!("log-nothing"));
         }
         let text = if json {
             serde_json::to_string_pretty(&journal::to_json(&sel, &self.labels, &self.tz))
@@ -222,13 +223,13 @@ impl LogView {
                 Ok(true) => {
                     self.pending_delete = None;
                     self.selected.clear();
-                    self.message = Some("Deleted.".into());
+                    self.message = Some(tr!("log-deleted"));
                     self.reload(true);
                 }
                 Ok(false) => ui.ctx().request_repaint_after(Duration::from_millis(50)),
                 Err(e) => {
                     self.pending_delete = None;
-                    self.message = Some(format!("Not deleted: {e}"));
+                    self.message = Some(tr!("log-not-deleted", error = e.to_string()));
                 }
             }
         }
@@ -239,26 +240,22 @@ impl LogView {
                 .iter()
                 .filter(|i| journal::week_of(i.start) == this_week),
         );
-        ui.heading(format!(
-            "On hold {} this week, microphone muted for {}",
-            clock(wh),
-            clock(wm)
-        ));
+        ui.heading(tr!("log-week", hold = clock(wh), muted = clock(wm)));
         ui.horizontal(|ui| {
-            ui.label("From");
+            ui.label(tr!("log-from"));
             ui.add(
                 egui::TextEdit::singleline(&mut self.from)
                     .desired_width(90.0)
-                    .hint_text("YYYY-MM-DD"),
+                    .hint_text(tr!("log-date-hint")),
             );
-            ui.label("to");
+            ui.label(tr!("log-to"));
             ui.add(
                 egui::TextEdit::singleline(&mut self.to)
                     .desired_width(90.0)
-                    .hint_text("YYYY-MM-DD"),
+                    .hint_text(tr!("log-date-hint")),
             );
-            ui.label("(UTC)");
-            if ui.button("Clear").clicked() {
+            ui.label(tr!("log-utc"));
+            if ui.button(tr!("log-clear")).clicked() {
                 self.from.clear();
                 self.to.clear();
             }
@@ -272,7 +269,7 @@ impl LogView {
         for w in &self.warnings {
             ui.colored_label(
                 egui::Color32::from_rgb(0xe6, 0x9b, 0x00),
-                format!("journal: {w}"),
+                tr!("log-journal-warning", warning = w.as_str()),
             );
         }
         if let Some(w) = &self.labels_warning {
@@ -280,36 +277,40 @@ impl LogView {
         }
         let shown: Vec<Interval> = self.filtered().into_iter().cloned().collect();
         let (h, m) = journal::totals(&shown);
-        ui.label(format!(
-            "Shown: {} call(s), on hold {}, muted {} in {} interval(s)",
-            journal::by_call(&shown).len(),
-            clock(h),
-            clock(m),
-            shown.len()
+        ui.label(tr!(
+            "log-shown",
+            calls = tr!("log-calls", n = journal::by_call(&shown).len()),
+            hold = clock(h),
+            muted = clock(m),
+            intervals = tr!("log-intervals", n = shown.len())
         ));
         self.day_chart(ui, &shown);
         ui.horizontal(|ui| {
             let n = self.selection().len();
             let what = if self.selected.is_empty() {
-                "all shown"
+                tr!("log-all-shown")
             } else {
-                "ticked calls"
+                tr!("log-ticked")
             };
-            if ui.button("Export CSV").clicked() {
-                self.message = Some(match self.export(false) {
-                    Ok(p) => format!("Exported {n} interval(s) ({what}) to {}", p.display()),
-                    Err(e) => format!("Not exported: {e}"),
-                });
-            }
-            if ui.button("Export JSON").clicked() {
-                self.message = Some(match self.export(true) {
-                    Ok(p) => format!("Exported {n} interval(s) ({what}) to {}", p.display()),
-                    Err(e) => format!("Not exported: {e}"),
-                });
+            for (json, button) in [
+                (false, tr!("log-export-csv")),
+                (true, tr!("log-export-json")),
+            ] {
+                if ui.button(button).clicked() {
+                    self.message = Some(match self.export(json) {
+                        Ok(p) => tr!(
+                            "log-exported",
+                            intervals = tr!("log-intervals", n = n),
+                            what = what.as_str(),
+                            path = p.display().to_string()
+                        ),
+                        Err(e) => tr!("log-not-exported", error = e),
+                    });
+                }
             }
             let can_delete = n > 0 && self.pending_delete.is_none();
             if ui
-                .add_enabled(can_delete, egui::Button::new("Delete…"))
+                .add_enabled(can_delete, egui::Button::new(tr!("log-delete")))
                 .clicked()
             {
                 self.confirm_delete = true;
@@ -328,7 +329,7 @@ impl LogView {
         egui::ScrollArea::vertical().show(ui, |ui| {
             let calls = journal::by_call(&shown);
             if calls.is_empty() {
-                ui.label("No muted intervals yet.");
+                ui.label(tr!("log-empty"));
             }
             for (call, ivs) in calls.iter().rev() {
                 let (ch, cm) = journal::totals(ivs.iter().copied());
@@ -341,17 +342,18 @@ impl LogView {
                     .filter(|t| !t.is_empty())
                     .collect::<Vec<_>>()
                     .join(", ");
-                let title = format!(
-                    "Call {}{}: on hold {}, muted {}",
-                    &journal::format_local(start, &self.tz)[..16],
-                    if name.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" — {name}")
-                    },
-                    clock(ch),
-                    clock(cm)
-                );
+                let time = journal::format_local(start, &self.tz)[..16].to_string();
+                let title = if name.is_empty() {
+                    tr!("log-call", time = time, hold = clock(ch), muted = clock(cm))
+                } else {
+                    tr!(
+                        "log-call-named",
+                        time = time,
+                        name = name,
+                        hold = clock(ch),
+                        muted = clock(cm)
+                    )
+                };
                 ui.horizontal(|ui| {
                     if ui.checkbox(&mut ticked, title).changed() {
                         if ticked {
@@ -360,14 +362,14 @@ impl LogView {
                             self.selected.remove(call);
                         }
                     }
-                    if ui.small_button("Name…").clicked() {
+                    if ui.small_button(tr!("log-name")).clicked() {
                         self.naming = Some((call.clone(), label.clone()));
                     }
-                    if ui.small_button("Your rights…").clicked() {
+                    if ui.small_button(tr!("log-rights")).clicked() {
                         self.letter = Some(LetterDialog {
                             call: call.clone(),
                             kind: Kind::Access,
-                            lang: Lang::from_env(),
+                            lang: crate::i18n::current(),
                             to: String::new(),
                             message: None,
                         });
@@ -381,20 +383,26 @@ impl LogView {
                 }
                 self.letters_made(ui, &label);
                 ui.indent(("call", call), |ui| {
-                    egui::CollapsingHeader::new(format!("{} interval(s)", ivs.len()))
+                    egui::CollapsingHeader::new(tr!("log-intervals", n = ivs.len()))
                         .id_salt(call)
                         .show(ui, |ui| {
                             egui::Grid::new(("ivs", call)).striped(true).show(ui, |ui| {
-                                for t in ["Start", "End", "Duration", "Reason", "Ended by"] {
-                                    ui.strong(t);
+                                for t in [
+                                    "log-start",
+                                    "log-end",
+                                    "log-duration",
+                                    "log-reason",
+                                    "log-ended-by",
+                                ] {
+                                    ui.strong(crate::i18n::t(t));
                                 }
                                 ui.end_row();
                                 for i in ivs {
                                     ui.label(&journal::format_local(i.start, &self.tz)[11..]);
                                     ui.label(&journal::format_local(i.end, &self.tz)[11..]);
                                     ui.label(clock(i.duration()));
-                                    ui.label(i.reason.replace('_', " "));
-                                    ui.label(i.closed_by.replace('_', " "));
+                                    ui.label(crate::i18n::reason(&i.reason));
+                                    ui.label(crate::i18n::reason(&i.closed_by));
                                     ui.end_row();
                                 }
                             });
@@ -402,12 +410,13 @@ impl LogView {
                 });
             }
             ui.separator();
-            ui.strong("Per week");
+            ui.strong(tr!("log-per-week"));
             for (week, h, m) in journal::totals_by(&shown, journal::week_of).iter().rev() {
-                ui.label(format!(
-                    "Week of {week}: on hold {}, muted {}",
-                    clock(*h),
-                    clock(*m)
+                ui.label(tr!(
+                    "log-week-of",
+                    week = week.as_str(),
+                    hold = clock(*h),
+                    muted = clock(*m)
                 ));
             }
         });
@@ -448,10 +457,8 @@ impl LogView {
         let today = jiff::Zoned::now().with_time_zone(self.tz.clone()).date();
         for m in &label.letters {
             let kind = Kind::from_name(&m.kind);
-            let what = match kind {
-                Some(k) => kind_title(k),
-                None => m.kind.as_str(),
-            };
+            let what = kind.map_or(m.kind.clone(), kind_title);
+            let date = m.date.as_str();
             let due = kind
                 .filter(|k| k.is_request())
                 .and_then(|_| m.date.parse::<jiff::civil::Date>().ok())
@@ -459,10 +466,20 @@ impl LogView {
             ui.indent(("letter", &m.date, &m.kind), |ui| match due {
                 Some(d) if d < today => ui.colored_label(
                     egui::Color32::from_rgb(0xe6, 0x9b, 0x00),
-                    format!("{what} of {}: the answer was due {d}, passed", m.date),
+                    tr!(
+                        "log-letter-passed",
+                        what = what.as_str(),
+                        date = date,
+                        due = d.to_string()
+                    ),
                 ),
-                Some(d) => ui.label(format!("{what} of {}: answer due {d}", m.date)),
-                None => ui.label(format!("{what} of {}", m.date)),
+                Some(d) => ui.label(tr!(
+                    "log-letter-due",
+                    what = what.as_str(),
+                    date = date,
+                    due = d.to_string()
+                )),
+                None => ui.label(tr!("log-letter-made", what = what.as_str(), date = date)),
             });
         }
     }
@@ -476,21 +493,21 @@ impl LogView {
         ui.indent(("naming", call.as_str()), |ui| {
             egui::Grid::new("naming").num_columns(2).show(ui, |ui| {
                 for (what, value) in [
-                    ("Company", &mut edit.company),
-                    ("Number or address", &mut edit.number),
+                    (tr!("log-company"), &mut edit.company),
+                    (tr!("log-number"), &mut edit.number),
                 ] {
                     let name = ui.label(what).id;
                     ui.text_edit_singleline(value).labelled_by(name);
                     ui.end_row();
                 }
-                let name = ui.label("Note").id;
+                let name = ui.label(tr!("log-note")).id;
                 ui.add(egui::TextEdit::multiline(&mut edit.note).desired_rows(2))
                     .labelled_by(name);
                 ui.end_row();
             });
             ui.horizontal(|ui| {
-                save = ui.button("Save name").clicked();
-                cancel = ui.button("Cancel").clicked();
+                save = ui.button(tr!("log-save-name")).clicked();
+                cancel = ui.button(tr!("log-cancel")).clicked();
             });
         });
         if save {
@@ -500,7 +517,7 @@ impl LogView {
                 l.number = edit.number.trim().to_string();
                 l.note = edit.note.trim().to_string();
             }) {
-                self.message = Some(format!("Not saved: {e}"));
+                self.message = Some(tr!("log-not-saved", error = e));
             }
         } else if cancel {
             self.naming = None;
@@ -509,14 +526,14 @@ impl LogView {
 
     /// The letter of the open dialog, as it stands.
     fn draft_letter(&self, you: &Person) -> Result<(String, rights::Letter), String> {
-        let d = self.letter.as_ref().ok_or("no letter")?;
+        let d = self.letter.as_ref().ok_or_else(|| tr!("letter-gone"))?;
         let ivs: Vec<Interval> = self
             .intervals
             .iter()
             .filter(|i| i.call == d.call)
             .cloned()
             .collect();
-        let first = ivs.first().ok_or("this call is no longer in the log")?;
+        let first = ivs.first().ok_or_else(|| tr!("letter-gone"))?;
         let call = rights::Call {
             id: d.call.clone(),
             start: journal::call_start(&d.call).unwrap_or(first.start),
@@ -535,7 +552,10 @@ impl LogView {
             date,
             tz: &self.tz,
         })
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| match e {
+            rights::RightsError::NoRequest(_) => tr!("letter-no-request"),
+            e => e.to_string(),
+        })?;
         Ok((date.to_string(), letter))
     }
 
@@ -548,19 +568,20 @@ impl LogView {
         let mut close = false;
         let modal = egui::Modal::new(egui::Id::unique("holdguard-letter")).show(ui.ctx(), |ui| {
             ui.set_max_width(620.0);
-            ui.heading("Your rights after this call");
+            ui.heading(tr!("letter-title"));
             ui.horizontal_wrapped(|ui| {
                 for k in Kind::ALL {
                     ui.selectable_value(&mut d.kind, k, kind_title(k));
                 }
             });
             ui.horizontal(|ui| {
-                ui.selectable_value(&mut d.lang, Lang::Nl, "Nederlands");
-                ui.selectable_value(&mut d.lang, Lang::En, "English");
-                let name = ui.label("To").id;
+                for l in [Lang::Nl, Lang::En] {
+                    ui.selectable_value(&mut d.lang, l, l.native_name());
+                }
+                let name = ui.label(tr!("letter-to")).id;
                 ui.add(
                     egui::TextEdit::singleline(&mut d.to)
-                        .hint_text("privacy@company.example")
+                        .hint_text(tr!("letter-to-hint"))
                         .desired_width(260.0),
                 )
                 .labelled_by(name);
@@ -568,36 +589,38 @@ impl LogView {
             if you.name.trim().is_empty() || you.address.trim().is_empty() {
                 ui.colored_label(
                     egui::Color32::from_rgb(0xe6, 0x9b, 0x00),
-                    "Your name and address are not set: fill the [brackets], or set them in Settings.",
+                    tr!("letter-you-missing"),
                 );
             }
             match &drafted {
                 Ok((_, letter)) => {
                     let mut text = letter.text(d.lang);
-                    egui::ScrollArea::vertical().max_height(380.0).show(ui, |ui| {
-                        ui.add(
-                            egui::TextEdit::multiline(&mut text)
-                                .desired_width(f32::INFINITY)
-                                .interactive(false),
-                        );
-                    });
+                    egui::ScrollArea::vertical()
+                        .max_height(380.0)
+                        .show(ui, |ui| {
+                            ui.add(
+                                egui::TextEdit::multiline(&mut text)
+                                    .desired_width(f32::INFINITY)
+                                    .interactive(false),
+                            );
+                        });
                     ui.horizontal(|ui| {
-                        if ui.button("Copy").clicked() {
+                        if ui.button(tr!("letter-copy")).clicked() {
                             ui.ctx().copy_text(text.clone());
-                            used = Some("Copied.");
+                            used = Some("copy");
                         }
-                        if ui.button("Save as text").clicked() {
+                        if ui.button(tr!("letter-save")).clicked() {
                             used = Some("save");
                         }
-                        if ui.button("Open in e-mail").clicked() {
+                        if ui.button(tr!("letter-mail")).clicked() {
                             used = Some("mail");
                         }
-                        close = ui.button("Close").clicked();
+                        close = ui.button(tr!("letter-close")).clicked();
                     });
                 }
                 Err(e) => {
                     ui.colored_label(egui::Color32::RED, e);
-                    close = ui.button("Close").clicked();
+                    close = ui.button(tr!("letter-close")).clicked();
                 }
             }
             if let Some(m) = &d.message {
@@ -618,13 +641,12 @@ impl LogView {
                     ));
                     std::fs::create_dir_all(&self.export_dir)
                         .and_then(|_| std::fs::write(&path, letter.text(lang)))
-                        .map(|_| format!("Saved to {}", path.display()))
+                        .map(|_| tr!("letter-saved", path = path.display().to_string()))
                         .map_err(|e| format!("{}: {e}", path.display()))
                 }
-                "mail" => open_mail(&mailto(&to, &letter.subject, &letter.body)).map(|_| {
-                    "Opened in your e-mail program; Hold Guard sends nothing itself.".into()
-                }),
-                other => Ok(other.to_string()),
+                "mail" => open_mail(&mailto(&to, &letter.subject, &letter.body))
+                    .map(|_| tr!("letter-mailed")),
+                _ => Ok(tr!("letter-copied")),
             };
             let done = done.and_then(|m| {
                 self.edit_label(&call, |l| {
@@ -637,7 +659,7 @@ impl LogView {
                 .map(|_| m)
             });
             if let Some(d) = &mut self.letter {
-                d.message = Some(done.unwrap_or_else(|e| format!("Not done: {e}")));
+                d.message = Some(done.unwrap_or_else(|e| tr!("letter-not-done", error = e)));
             }
         }
         if close {
@@ -652,23 +674,24 @@ impl LogView {
             .map(|i| (i.call.clone(), i.start))
             .collect();
         let calls: BTreeSet<&str> = sel.iter().map(|(c, _)| c.as_str()).collect();
-        let modal = egui::Modal::new(egui::Id::unique("holdguard-confirm-delete")).show(ui.ctx(), |ui| {
-            ui.heading("Delete from the log?");
-            ui.label(format!(
-                "{} interval(s) of {} call(s) will be removed from the journal. This cannot be undone.",
-                sel.len(),
-                calls.len()
-            ));
-            ui.horizontal(|ui| {
-                if ui.button("Delete").clicked() {
-                    self.pending_delete = Some(ctl.submit(Request::Delete(sel.clone())));
-                    self.confirm_delete = false;
-                }
-                if ui.button("Cancel").clicked() {
-                    self.confirm_delete = false;
-                }
+        let modal =
+            egui::Modal::new(egui::Id::unique("holdguard-confirm-delete")).show(ui.ctx(), |ui| {
+                ui.heading(tr!("log-delete-title"));
+                ui.label(tr!(
+                    "log-delete-what",
+                    intervals = tr!("log-intervals", n = sel.len()),
+                    calls = tr!("log-calls", n = calls.len())
+                ));
+                ui.horizontal(|ui| {
+                    if ui.button(tr!("log-delete-confirm")).clicked() {
+                        self.pending_delete = Some(ctl.submit(Request::Delete(sel.clone())));
+                        self.confirm_delete = false;
+                    }
+                    if ui.button(tr!("log-cancel")).clicked() {
+                        self.confirm_delete = false;
+                    }
+                });
             });
-        });
         if modal.should_close() {
             self.confirm_delete = false;
         }
@@ -676,12 +699,12 @@ impl LogView {
 }
 
 /// The dialog's name of a letter kind.
-fn kind_title(k: Kind) -> &'static str {
+fn kind_title(k: Kind) -> String {
     match k {
-        Kind::Access => "Access request (art. 15)",
-        Kind::Erase => "Erasure request (art. 17)",
-        Kind::Object => "Objection (art. 21)",
-        Kind::Complaint => "Complaint to the AP (art. 77)",
+        Kind::Access => tr!("letter-access"),
+        Kind::Erase => tr!("letter-erase"),
+        Kind::Object => tr!("letter-object"),
+        Kind::Complaint => tr!("letter-complaint"),
     }
 }
 
@@ -725,7 +748,7 @@ fn open_mail(link: &str) -> Result<(), String> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .map(|_| ())
-        .map_err(|e| format!("cannot start the desktop's opener: {e}"))
+        .map_err(|e| tr!("letter-no-opener", error = e.to_string()))
 }
 
 #[cfg(test)]

@@ -45,7 +45,10 @@ fn guard_thread(ctl: Arc<Controller>, opts: Arc<Mutex<RunOptions>>) {
             Ok(()) => continue,
             Err(e) => {
                 let why = format!("{e:#}");
-                eprintln!("holdguard: {why}; trying again in 3 s");
+                eprintln!(
+                    "holdguard: {}",
+                    crate::tr!("status-guard-failed", why = why.as_str())
+                );
                 ctl.update(|s| {
                     s.state = control::State::Starting;
                     s.problem = Some(why.clone());
@@ -187,9 +190,7 @@ pub fn run_app(opts: AppOptions) -> anyhow::Result<ExitCode> {
         Err(control::InstanceError::Running(pid)) => {
             // Bring the running one forward instead of starting a second guard.
             control::request(&control::socket_path(), "show")?;
-            println!(
-                "Hold Guard is already running (process {pid}); its window was brought forward"
-            );
+            println!("{}", crate::tr!("cli-already-running", pid = pid));
             return Ok(ExitCode::SUCCESS);
         }
         Err(e) => return Err(e.into()),
@@ -199,6 +200,7 @@ pub fn run_app(opts: AppOptions) -> anyhow::Result<ExitCode> {
         Some(p) => crate::config::load(p)?,
         None => Default::default(),
     };
+    crate::i18n::set(crate::i18n::Lang::from_setting(&config.language));
     for w in &warnings {
         eprintln!("holdguard: {w}");
     }

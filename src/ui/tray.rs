@@ -5,6 +5,7 @@
 //! status changes. Without a session bus there is no tray: the app then says so and closing the
 //! window quits.
 
+use crate::tr;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -34,9 +35,10 @@ pub fn look(status: &Status) -> Look {
 
 /// The tooltip for `status` at `now`.
 pub fn tooltip(status: &Status, now: f64) -> String {
-    let mut s = format!("Hold Guard: {}", status.line(now));
+    let mut s = tr!("tray-tooltip", line = status.line(now));
     if let Some(r) = &status.reason {
-        s.push_str(&format!("\nlast change: {}", r.replace('_', " ")));
+        s.push('\n');
+        s.push_str(&tr!("tray-last-change", reason = crate::i18n::reason(r)));
     }
     s
 }
@@ -46,6 +48,10 @@ pub struct Tray {
     icon: TrayIcon,
     mute: MenuItem,
     pause: CheckMenuItem,
+    open: MenuItem,
+    quit: MenuItem,
+    /// The language the menu was last labelled in.
+    lang: Option<crate::i18n::Lang>,
     icons: HashMap<Look, Icon>,
     shown_look: Option<Look>,
     shown_state: Option<State>,
@@ -56,10 +62,11 @@ impl Tray {
     /// Puts the icon in the tray. Menu and click handlers go to `ctl`; `wake` asks the UI thread
     /// to act (quit, show the window).
     pub fn new(ctl: &Arc<Controller>) -> Result<Self, String> {
-        let mute = MenuItem::with_id("mute", "Mute microphone", true, None);
-        let pause = CheckMenuItem::with_id("pause", "Pause guarding", true, false, None);
-        let open = MenuItem::with_id("open", "Open window", true, None);
-        let quit = MenuItem::with_id("quit", "Quit Hold Guard", true, None);
+        // Labelled in `update`, in the language in use then.
+        let mute = MenuItem::with_id("mute", tr!("tray-mute"), true, None);
+        let pause = CheckMenuItem::with_id("pause", tr!("tray-pause"), true, false, None);
+        let open = MenuItem::with_id("open", tr!("tray-open"), true, None);
+        let quit = MenuItem::with_id("quit", tr!("tray-quit"), true, None);
         let menu = Menu::with_items(&[
             &mute,
             &pause,
@@ -82,6 +89,7 @@ impl Tray {
             .with_menu_on_left_click(false)
             .build()
             .map_err(|e| format!("no system tray ({e})"))?;
+        // The menu items live on in the menu; these handles relabel them.
         let c = ctl.clone();
         MenuEvent::set_event_handler(Some(move |ev: MenuEvent| {
             if ev.id == "mute" {
@@ -109,6 +117,9 @@ impl Tray {
             icon,
             mute,
             pause,
+            open,
+            quit,
+            lang: None,
             icons,
             shown_look: None,
             shown_state: None,
@@ -123,12 +134,17 @@ impl Tray {
             let _ = self.icon.set_icon(Some(self.icons[&l].clone()));
             self.shown_look = Some(l);
         }
-        if self.shown_state != Some(status.state) {
+        let lang = crate::i18n::current();
+        if self.shown_state != Some(status.state) || self.lang != Some(lang) {
             self.mute.set_text(if status.state.muted() {
-                "Unmute microphone"
+                tr!("tray-unmute")
             } else {
-                "Mute microphone"
+                tr!("tray-mute")
             });
+            self.pause.set_text(tr!("tray-pause"));
+            self.open.set_text(tr!("tray-open"));
+            self.quit.set_text(tr!("tray-quit"));
+            self.lang = Some(lang);
             self.pause.set_checked(status.state == State::Paused);
             self.shown_state = Some(status.state);
         }

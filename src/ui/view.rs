@@ -18,6 +18,7 @@ use crate::control::{clock, now_unix, Controller, Request, State, Status, SLOT_S
 use crate::dsp::classifier::Class;
 use crate::guard::Command;
 use crate::live::RunOptions;
+use crate::tr;
 
 /// The window's pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,8 +94,8 @@ impl View {
         Self {
             ctl,
             tab: Tab::Guard,
-            hotkey: Availability::Unavailable("not registered yet".into()),
-            talk_hotkey: Availability::Unavailable("not registered yet".into()),
+            hotkey: Availability::Unavailable(tr!("hotkey-not-registered")),
+            talk_hotkey: Availability::Unavailable(tr!("hotkey-not-registered")),
             tray_problem: None,
             config_warnings: Vec::new(),
             settings: Settings {
@@ -115,9 +116,9 @@ impl View {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         egui::Panel::top("tabs").show(ui, |ui| {
             ui.horizontal(|ui| {
-                ui.selectable_value(&mut self.tab, Tab::Guard, "Guard");
-                ui.selectable_value(&mut self.tab, Tab::Log, "Log");
-                ui.selectable_value(&mut self.tab, Tab::Settings, "Settings");
+                ui.selectable_value(&mut self.tab, Tab::Guard, tr!("tab-guard"));
+                ui.selectable_value(&mut self.tab, Tab::Log, tr!("tab-log"));
+                ui.selectable_value(&mut self.tab, Tab::Settings, tr!("tab-settings"));
             });
         });
         egui::CentralPanel::default_margins().show(ui, |ui| match self.tab {
@@ -143,19 +144,23 @@ impl View {
                         .color(egui::Color32::WHITE),
                 );
                 let why = match (&st.reason, st.state) {
-                    (_, State::Starting) => "opening the audio devices".to_string(),
-                    _ if st.standby => crate::control::STANDBY_NOTE.to_string(),
-                    _ if st.no_call => "no call audio".to_string(),
-                    (Some(r), _) => format!("last change: {}", r.replace('_', " ")),
-                    (None, _) => "waiting for the call".to_string(),
+                    (_, State::Starting) => tr!("guard-opening"),
+                    _ if st.standby => tr!("status-standby"),
+                    _ if st.no_call => tr!("guard-no-call"),
+                    (Some(r), _) => tr!("guard-last-change", reason = crate::i18n::reason(r)),
+                    (None, _) => tr!("guard-waiting"),
                 };
                 ui.label(
-                    egui::RichText::new(format!("for {} · {why}", clock(now - st.since)))
-                        .color(egui::Color32::WHITE),
+                    egui::RichText::new(tr!(
+                        "guard-since",
+                        time = clock(now - st.since),
+                        why = why
+                    ))
+                    .color(egui::Color32::WHITE),
                 );
                 if st.speaking_muted && st.state.muted() {
                     ui.label(
-                        egui::RichText::new(crate::control::MUTED_SPEECH_NOTE)
+                        egui::RichText::new(tr!("status-muted-speech"))
                             .size(20.0)
                             .strong()
                             .color(egui::Color32::WHITE),
@@ -168,21 +173,16 @@ impl View {
         if !st.bypass.is_empty() {
             ui.colored_label(
                 rgb(Look::Problem.color()),
-                format!(
-                    "Not guarded: {} records your microphone directly, and Hold Guard cannot \
-                     mute it. Choose \"Hold Guard Microphone\" there, or turn on \"Move apps \
-                     onto Hold Guard\" in Settings.",
-                    st.bypass.join(", ")
-                ),
+                tr!("guard-bypass", apps = st.bypass.join(", ")),
             );
         }
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             let muted = st.state.muted();
             let label = if muted {
-                "Unmute microphone"
+                tr!("guard-unmute")
             } else {
-                "Mute microphone"
+                tr!("guard-mute")
             };
             let big = egui::Button::new(egui::RichText::new(label).size(20.0))
                 .min_size(egui::vec2(220.0, 44.0));
@@ -191,7 +191,7 @@ impl View {
             }
             let mut paused = st.state == State::Paused;
             if ui
-                .add(egui::Checkbox::new(&mut paused, "Pause guarding"))
+                .add(egui::Checkbox::new(&mut paused, tr!("guard-pause")))
                 .changed()
             {
                 self.ctl.submit(Request::Command(if paused {
@@ -202,58 +202,62 @@ impl View {
             }
         });
         ui.add_space(6.0);
-        meter(ui, "Far end", st.far_db);
-        meter(ui, "Microphone", st.mic_db);
+        meter(ui, &tr!("guard-far-end"), st.far_db);
+        meter(ui, &tr!("guard-microphone"), st.mic_db);
         ui.add_space(6.0);
-        ui.label("Last two minutes (far end above, microphone muted below):");
+        ui.label(tr!("guard-timeline"));
         timeline(ui, &self.ctl.timeline());
         ui.horizontal_wrapped(|ui| {
             for c in Class::ALL {
                 let (r, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                 ui.painter().rect_filled(r, 1.0, class_color(c));
-                ui.label(c.name().replace('_', " "));
+                ui.label(crate::i18n::class(c.name()));
             }
         });
         ui.separator();
         match &self.hotkey {
             Availability::Active(k) => {
-                ui.label(format!("Shortcut {k} toggles mute from any application."));
+                ui.label(tr!("guard-shortcut", key = k.as_str()));
             }
             Availability::Unavailable(why) => {
                 ui.colored_label(
                     rgb(Look::Problem.color()),
-                    format!("The mute shortcut is not available: {why}."),
+                    tr!("guard-no-shortcut", why = why.as_str()),
                 );
-                ui.label("Bind the command `holdguard toggle` to a key in your desktop's keyboard settings instead.");
+                ui.label(tr!("guard-bind-toggle"));
             }
+            Availability::NotSet => {}
         }
         match &self.talk_hotkey {
             Availability::Active(k) => {
-                ui.label(format!("Hold {k} to talk while muted (push-to-talk)."));
+                ui.label(tr!("guard-talk-shortcut", key = k.as_str()));
             }
-            Availability::Unavailable(why) if why != "not set" => {
+            Availability::Unavailable(why) => {
                 ui.colored_label(
                     rgb(Look::Problem.color()),
-                    format!("The push-to-talk shortcut is not available: {why}."),
+                    tr!("guard-no-talk-shortcut", why = why.as_str()),
                 );
-                ui.label("Bind `holdguard talk start` to a key press and `holdguard talk end` to its release in your desktop's keyboard settings instead.");
+                ui.label(tr!("guard-bind-talk"));
             }
-            Availability::Unavailable(_) => {}
+            Availability::NotSet => {}
         }
         if let Some(why) = &self.tray_problem {
             ui.colored_label(
                 rgb(Look::Problem.color()),
-                format!("No tray icon ({why}): closing this window quits Hold Guard."),
+                tr!("guard-no-tray", why = why.as_str()),
             );
         }
         for w in &self.config_warnings {
-            ui.colored_label(rgb(Look::Problem.color()), format!("Settings: {w}"));
+            ui.colored_label(
+                rgb(Look::Problem.color()),
+                tr!("guard-settings-warning", warning = w.as_str()),
+            );
         }
-        ui.small(format!(
-            "Microphone {} passes to Hold Guard Microphone ({}); listening to {}",
-            or_dash(&st.mic),
-            or_dash(&st.out),
-            or_dash(&st.far)
+        ui.small(tr!(
+            "guard-devices",
+            mic = or_dash(&st.mic),
+            out = or_dash(&st.out),
+            far = or_dash(&st.far)
         ));
         ui.ctx().request_repaint_after(Duration::from_millis(100));
     }
@@ -281,12 +285,12 @@ impl View {
                 egui::ComboBox::from_id_salt(label)
                     .width(320.0)
                     .selected_text(if value.is_empty() {
-                        "default".to_string()
+                        tr!("settings-default")
                     } else {
                         value.clone()
                     })
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(value, String::new(), "default");
+                        ui.selectable_value(value, String::new(), tr!("settings-default"));
                         for (id, kinds) in &list {
                             if kinds.contains(if input { "input" } else { "output" }) {
                                 ui.selectable_value(value, id.clone(), id);
@@ -297,63 +301,85 @@ impl View {
                     .labelled_by(name);
                 ui.end_row();
             };
-            picker(ui, "Microphone", &mut s.edit.devices.mic, true);
-            picker(ui, "Far end (call audio)", &mut s.edit.devices.far, true);
             picker(
                 ui,
-                "Output (empty: the virtual microphone)",
-                &mut s.edit.devices.out,
-                false,
+                &tr!("settings-microphone"),
+                &mut s.edit.devices.mic,
+                true,
             );
-            ui.label("Silent-hold delay");
+            picker(ui, &tr!("settings-far"), &mut s.edit.devices.far, true);
+            picker(ui, &tr!("settings-out"), &mut s.edit.devices.out, false);
+            ui.label(tr!("settings-delay"));
             let delay = s.edit.guard.silent_hold_delay_s;
             ui.add(
                 egui::Slider::new(&mut s.edit.guard.silent_hold_delay_s, 2.0..=60.0)
                     .show_value(false)
-                    .text(format!("{delay:.0} s")),
+                    .text(tr!("settings-seconds", s = format!("{delay:.0}"))),
             );
             ui.end_row();
-            ui.label("Hold-music sensitivity");
+            ui.label(tr!("settings-sensitivity"));
             let mut sens = 1.0 - s.edit.guard.music_share;
             if ui
                 .add(
                     egui::Slider::new(&mut sens, 0.2..=0.6)
                         .show_value(false)
-                        .text("careful to eager"),
+                        .text(tr!("settings-careful-eager")),
                 )
                 .changed()
             {
                 s.edit.guard.music_share = 1.0 - sens;
             }
             ui.end_row();
-            let name = ui.label("Mute shortcut").id;
+            let name = ui.label(tr!("settings-shortcut")).id;
             ui.text_edit_singleline(&mut s.edit.hotkey)
                 .labelled_by(name);
             ui.end_row();
-            let name = ui.label("Push-to-talk shortcut").id;
+            let name = ui.label(tr!("settings-talk-shortcut")).id;
             ui.text_edit_singleline(&mut s.edit.talk_hotkey)
                 .labelled_by(name);
             ui.end_row();
-            ui.label("Agent-is-back alert");
-            ui.checkbox(&mut s.edit.alert, "chime and notification");
+            ui.label(tr!("settings-alert"));
+            ui.checkbox(&mut s.edit.alert, tr!("settings-alert-what"));
             ui.end_row();
-            ui.label("Apps on the real microphone");
-            ui.checkbox(&mut s.edit.route_recorders, "Move apps onto Hold Guard");
+            ui.label(tr!("settings-recorders"));
+            ui.checkbox(&mut s.edit.route_recorders, tr!("settings-recorders-what"));
             ui.end_row();
-            ui.label("Start at login");
-            ui.checkbox(&mut s.edit.start_at_login, "in the tray");
+            ui.label(tr!("settings-login"));
+            ui.checkbox(&mut s.edit.start_at_login, tr!("settings-login-what"));
+            ui.end_row();
+            let name = ui.label(tr!("settings-language")).id;
+            let auto = tr!(
+                "settings-language-auto",
+                lang = crate::i18n::Lang::from_env().native_name()
+            );
+            let shown = crate::i18n::Lang::from_code(&s.edit.language)
+                .map_or(auto.clone(), |l| l.native_name().to_string());
+            egui::ComboBox::from_id_salt("language")
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut s.edit.language, "auto".to_string(), auto);
+                    for l in crate::i18n::Lang::ALL {
+                        ui.selectable_value(
+                            &mut s.edit.language,
+                            l.code().to_string(),
+                            l.native_name(),
+                        );
+                    }
+                })
+                .response
+                .labelled_by(name);
             ui.end_row();
         });
         ui.add_space(6.0);
-        ui.strong("Your details for rights letters");
-        ui.small("Kept in the settings file on this computer; Hold Guard sends them nowhere.");
+        ui.strong(tr!("settings-you"));
+        ui.small(tr!("settings-you-note"));
         egui::Grid::new("you").num_columns(2).show(ui, |ui| {
             let you = &mut self.settings.edit.you;
             for (what, value, lines) in [
-                ("Name", &mut you.name, 1),
-                ("Address", &mut you.address, 3),
-                ("E-mail", &mut you.email, 1),
-                ("Phone number", &mut you.phone, 1),
+                (tr!("settings-name"), &mut you.name, 1),
+                (tr!("settings-address"), &mut you.address, 3),
+                (tr!("settings-email"), &mut you.email, 1),
+                (tr!("settings-phone"), &mut you.phone, 1),
             ] {
                 let name = ui.label(what).id;
                 let edit = if lines == 1 {
@@ -366,20 +392,29 @@ impl View {
             }
         });
         if let Some(Err(e)) = &self.settings.devices {
-            ui.colored_label(egui::Color32::RED, format!("cannot list devices: {e}"));
+            ui.colored_label(
+                egui::Color32::RED,
+                tr!("settings-no-devices", error = e.as_str()),
+            );
         }
         ui.horizontal(|ui| {
             let dirty = self.settings.edit != self.settings.saved;
-            if ui.add_enabled(dirty, egui::Button::new("Save")).clicked() {
+            if ui
+                .add_enabled(dirty, egui::Button::new(tr!("settings-save")))
+                .clicked()
+            {
                 self.settings.message = Some(match self.save() {
                     Ok(m) => m,
-                    Err(e) => format!("Not saved: {e}"),
+                    Err(e) => tr!("settings-not-saved", error = e),
                 });
             }
-            if ui.add_enabled(dirty, egui::Button::new("Revert")).clicked() {
+            if ui
+                .add_enabled(dirty, egui::Button::new(tr!("settings-revert")))
+                .clicked()
+            {
                 self.settings.edit = self.settings.saved.clone();
             }
-            if ui.button("Refresh devices").clicked() {
+            if ui.button(tr!("settings-refresh")).clicked() {
                 self.settings.devices = None;
             }
         });
@@ -387,7 +422,7 @@ impl View {
             ui.label(m);
         }
         if let Some(p) = &self.settings.path {
-            ui.small(format!("Settings file: {}", p.display()));
+            ui.small(tr!("settings-file", path = p.display().to_string()));
         }
     }
 
@@ -398,12 +433,12 @@ impl View {
         if !s.edit.talk_hotkey.trim().is_empty() {
             super::hotkey::parse(&s.edit.talk_hotkey)?;
         }
-        let path = s.path.clone().ok_or("no home folder to keep settings in")?;
+        let path = s.path.clone().ok_or_else(|| tr!("settings-no-home"))?;
         if s.edit.start_at_login != s.saved.start_at_login {
             let entry = s
                 .autostart
                 .clone()
-                .ok_or("no home folder for the autostart entry")?;
+                .ok_or_else(|| tr!("settings-no-autostart"))?;
             super::autostart::set(&entry, s.edit.start_at_login)?;
         }
         crate::config::save(&s.edit, &path).map_err(|e| e.to_string())?;
@@ -414,15 +449,16 @@ impl View {
         self.hotkey_changed =
             s.edit.hotkey != s.saved.hotkey || s.edit.talk_hotkey != s.saved.talk_hotkey;
         s.saved = s.edit.clone();
+        crate::i18n::set(crate::i18n::Lang::from_setting(&s.saved.language));
         if restart {
             {
                 let mut o = self.run_opts.lock().unwrap_or_else(|e| e.into_inner());
                 apply_config(&mut o, &s.saved);
             }
             self.ctl.request_restart();
-            Ok("Saved; the guard restarted with the new settings.".into())
+            Ok(tr!("settings-saved-restart"))
         } else {
-            Ok("Saved.".into())
+            Ok(tr!("settings-saved"))
         }
     }
 }
