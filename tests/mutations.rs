@@ -2,9 +2,9 @@
 //! them — the audio decoder front end (and, for some, the whole analysis), the settings file,
 //! the journal, the call labels, and the control socket's request reader.
 //!
-//! Stable Rust has no coverage-guided fuzzer (`cargo fuzz` needs nightly, which this machine
-//! kind cannot fetch), so this is a deterministic mutation harness: a fixed seed, byte flips,
-//! boundary values, cuts, repeats and insertions over real files. A panic names the input kind,
+//! It runs on the stable toolchain with the other tests (a coverage-guided fuzzer, `cargo fuzz`,
+//! needs nightly and is not set up yet): a deterministic mutation harness, a fixed seed, byte
+//! flips, boundary values, cuts, repeats and insertions over real files. A panic names the input kind,
 //! the iteration and the seed, and writes the input to a file, so it can become a regression
 //! test. `HOLDGUARD_MUTATIONS=N` runs N per kind instead of the default.
 
