@@ -162,7 +162,7 @@ fn merge(base: &mut toml::Table, user: toml::Table, prefix: &str, warnings: &mut
 
 /// Puts settings outside their sensible range back to the default, with a warning.
 fn validate(cfg: &mut Config, warnings: &mut Vec<String>) {
-    if !matches!(cfg.language.as_str(), "auto" | "en" | "nl") {
+    if cfg.language != "auto" && crate::i18n::Lang::from_code(&cfg.language).is_none() {
         warnings.push(format!(
             "`language` = {:?} is not one of \"auto\", \"en\", \"nl\"; using \"auto\"",
             cfg.language

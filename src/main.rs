@@ -780,17 +780,16 @@ fn find_call(
     } else {
         calls.iter().find(|(c, _)| c == id)
     };
-    let c = found.ok_or_else(|| {
-        anyhow::anyhow!(
-            "no call {id} in {}; `holdguard log` lists the calls",
-            path.display()
-        )
-    })?;
-    Ok(holdguard::rights::Call {
-        id: c.0.clone(),
-        start: start(c),
-        intervals: c.1.iter().map(|i| (*i).clone()).collect(),
-    })
+    found
+        .and_then(|(c, v)| {
+            holdguard::rights::Call::new(c, v.iter().map(|i| (*i).clone()).collect())
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no call {id} in {}; `holdguard log` lists the calls",
+                path.display()
+            )
+        })
 }
 
 fn log_report(
@@ -870,10 +869,7 @@ fn log_report(
                 )?;
             }
             for m in &l.letters {
-                let due = holdguard::rights::Kind::from_name(&m.kind)
-                    .filter(|k| k.is_request())
-                    .and_then(|_| m.date.parse::<jiff::civil::Date>().ok())
-                    .and_then(|d| holdguard::rights::deadline(d).ok());
+                let due = holdguard::rights::answer_due(m);
                 let (kind, lang, date) = (m.kind.as_str(), m.lang.as_str(), m.date.as_str());
                 let line = match due {
                     Some(d) if d < today => tr!(

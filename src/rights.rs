@@ -16,7 +16,8 @@ use jiff::tz::TimeZone;
 use jiff::ToSpan;
 use serde::{Deserialize, Serialize};
 
-use crate::journal::{zoned, Interval, Label};
+use crate::journal::labels::Made;
+use crate::journal::{call_start, zoned, Interval, Label};
 
 /// Which letter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -105,6 +106,19 @@ pub struct Call {
     pub intervals: Vec<Interval>,
 }
 
+impl Call {
+    /// The call `id` of the journal with its `intervals`: it began at the time its id names, or
+    /// at its first interval for an id that names none. `None` without intervals.
+    pub fn new(id: &str, intervals: Vec<Interval>) -> Option<Self> {
+        let start = call_start(id).or_else(|| intervals.first().map(|i| i.start))?;
+        Some(Self {
+            id: id.to_string(),
+            start,
+            intervals,
+        })
+    }
+}
+
 /// A drafted letter.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Letter {
@@ -145,15 +159,24 @@ pub fn deadline(date: Date) -> Result<Date, RightsError> {
         .map_err(|_| RightsError::Date(date.to_string()))
 }
 
+/// A recorded letter that asks the company for an answer: its kind and date.
+fn request(m: &Made) -> Option<(Kind, Date)> {
+    let kind = Kind::from_name(&m.kind).filter(|k| k.is_request())?;
+    Some((kind, m.date.parse().ok()?))
+}
+
+/// The date by which the company must answer a recorded letter (none for a complaint, or a
+/// record that cannot be read).
+pub fn answer_due(m: &Made) -> Option<Date> {
+    request(m).and_then(|(_, d)| deadline(d).ok())
+}
+
 /// The latest request letter recorded in `label`, if any: the one a complaint cites.
 pub fn last_request(label: &Label) -> Option<(Kind, Date)> {
     label
         .letters
         .iter()
-        .filter_map(|m| {
-            let kind = Kind::from_name(&m.kind).filter(|k| k.is_request())?;
-            Some((kind, m.date.parse::<Date>().ok()?))
-        })
+        .filter_map(request)
         .max_by_key(|(_, d)| *d)
 }
 

@@ -202,11 +202,8 @@ fn mutated_journals_and_labels_read_with_warnings_never_a_panic() {
             let _ = holdguard::journal::to_csv(&all, &labels, &tz);
             let _ = holdguard::journal::to_json(&all, &labels, &tz);
             for (call, ivs) in holdguard::journal::by_call(&contents.intervals) {
-                let c = holdguard::rights::Call {
-                    start: holdguard::journal::call_start(&call).unwrap_or(ivs[0].start),
-                    id: call.clone(),
-                    intervals: ivs.into_iter().cloned().collect(),
-                };
+                let c = holdguard::rights::Call::new(&call, ivs.into_iter().cloned().collect())
+                    .unwrap();
                 let label = labels.get(&call);
                 for kind in holdguard::rights::Kind::ALL {
                     letters += 1;

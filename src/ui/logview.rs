@@ -459,10 +459,7 @@ impl LogView {
             let kind = Kind::from_name(&m.kind);
             let what = kind.map_or(m.kind.clone(), kind_title);
             let date = m.date.as_str();
-            let due = kind
-                .filter(|k| k.is_request())
-                .and_then(|_| m.date.parse::<jiff::civil::Date>().ok())
-                .and_then(|d| rights::deadline(d).ok());
+            let due = rights::answer_due(m);
             ui.indent(("letter", &m.date, &m.kind), |ui| match due {
                 Some(d) if d < today => ui.colored_label(
                     egui::Color32::from_rgb(0xe6, 0x9b, 0x00),
@@ -533,12 +530,7 @@ impl LogView {
             .filter(|i| i.call == d.call)
             .cloned()
             .collect();
-        let first = ivs.first().ok_or_else(|| tr!("letter-gone"))?;
-        let call = rights::Call {
-            id: d.call.clone(),
-            start: journal::call_start(&d.call).unwrap_or(first.start),
-            intervals: ivs,
-        };
+        let call = rights::Call::new(&d.call, ivs).ok_or_else(|| tr!("letter-gone"))?;
         let label = self.labels.get(&d.call);
         let date = jiff::Zoned::now().with_time_zone(self.tz.clone()).date();
         let to = d.to.trim();
