@@ -716,6 +716,44 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// An agent who came back and spoke for a while is not muted again because their next
+    /// phrases sound like music, as long as no phrase runs a second without a pause; and a new
+    /// hold after them (unbroken music) still mutes within two seconds.
+    #[test]
+    fn an_agent_back_from_the_hold_keeps_the_line(
+        phrase_s in 0.3f64..0.95,
+        pause_s in 0.15f64..0.5,
+        phrases in 3usize..12,
+        hold_after_s in 1.0f64..15.0,
+    ) {
+        let mut v = Vec::new();
+        stretch(&mut v, Class::Speech, 3.0, false);
+        stretch(&mut v, Class::Music, 20.0, false);
+        stretch(&mut v, Class::Silence, 0.5, false);
+        let back = v.len();
+        stretch(&mut v, Class::Speech, 2.5, false);
+        for _ in 0..phrases {
+            stretch(&mut v, Class::Silence, pause_s, false);
+            stretch(&mut v, Class::Music, phrase_s, false);
+        }
+        let talk_end = v.len();
+        stretch(&mut v, Class::Silence, hold_after_s.min(4.0), false);
+        let hold = v.len();
+        stretch(&mut v, Class::Music, 10.0, false);
+        let (trs, _, muted) = run(&v, &[]);
+        let open_by = back + (1.0 / HOP) as usize;
+        prop_assert!(
+            muted[open_by..talk_end].iter().all(|m| !m),
+            "phrases of {:.2} s, pauses {:.2} s: {:?}", phrase_s, pause_s, trs
+        );
+        let mute_by = hold + (2.0 / HOP) as usize;
+        prop_assert!(muted[mute_by], "{:?}", trs);
+    }
+}
+
 #[test]
 fn the_far_end_answering_a_muted_user_reopens_with_the_conversation_reason() {
     // A live agent heard as music from the start of their turn mutes the call; the user answers,

@@ -10,7 +10,7 @@
 //!   sustained far-end talk or of the user answering, so half a second of a voice heard as music
 //!   mid-conversation does not mute.
 //! - **Silent hold** mutes after [`GuardConfig::silent_hold_delay_s`] with neither far-end speech nor
-//!   the user answering: a live conversation never has both sides quiet that long (thinking pauses are
+//!   the user answering, the far end silent for most of the last second: a live conversation never has both sides quiet that long (thinking pauses are
 //!   under 4 s), and a user talking while the agent listens keeps the line live — but talk that
 //!   starts long after the far end fell silent is private talk on hold, not an answer.
 //! - **Agent speech** reopens the microphone as soon as a run of far-end speech is confirmed and the
@@ -47,6 +47,12 @@
 //!   private talk over hold music (which plays on under it) never counts.
 //! - **No flapping**: a reopening that the music takes back within a few seconds makes the next
 //!   reopening in the same hold need a longer run of speech (twice, then three times).
+//! - **A person back keeps the line**: a reopening that the far end backs with a second of speech
+//!   (or one for an answer to the user) is a return; for 20 s after it, music mutes only when it
+//!   also dominates the longer window and runs a second without a break, so an agent whose
+//!   phrases sound like music is not muted again. A reopening for a burst of "speech" in the
+//!   music is no return and is taken back as fast as before. A far end that keeps sounding is
+//!   no silent hold either.
 //!
 //! A pre-hold voice menu ("say 'billing' or press 2") is a recording, so it stays muted: privacy
 //! first. The user answers it with the manual controls.
