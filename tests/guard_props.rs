@@ -754,6 +754,33 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// Well into a live call, after the user and the agent took turns, the agent's phrases
+    /// heard as music do not mute the user, for at least 20 s after the last exchange.
+    #[test]
+    fn a_conversation_keeps_the_line_against_a_voice_heard_as_music(
+        phrase_s in 0.3f64..0.95,
+        pause_s in 0.15f64..0.5,
+        phrases in 3usize..10,
+    ) {
+        // At most 3 + 9 × 1.45 s after the exchange: within its 20 s.
+        let mut v = Vec::new();
+        stretch(&mut v, Class::Speech, 30.0, false);
+        let back = exchange(&mut v, Class::Speech, 2.0, 0.5, 3.0);
+        for _ in 0..phrases {
+            stretch(&mut v, Class::Silence, pause_s, false);
+            stretch(&mut v, Class::Music, phrase_s, false);
+        }
+        let (trs, _, muted) = run(&v, &[]);
+        prop_assert!(
+            muted[back..].iter().all(|m| !m),
+            "phrases of {:.2} s, pauses {:.2} s: {:?}", phrase_s, pause_s, trs
+        );
+    }
+}
+
 #[test]
 fn the_far_end_answering_a_muted_user_reopens_with_the_conversation_reason() {
     // A live agent heard as music from the start of their turn mutes the call; the user answers,

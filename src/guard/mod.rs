@@ -48,11 +48,11 @@
 //! - **No flapping**: a reopening that the music takes back within a few seconds makes the next
 //!   reopening in the same hold need a longer run of speech (twice, then three times).
 //! - **A person back keeps the line**: a reopening that the far end backs with a second of speech
-//!   (or one for an answer to the user) is a return; for 20 s after it, music mutes only when it
-//!   also dominates the longer window and runs a second without a break, so an agent whose
-//!   phrases sound like music is not muted again. A reopening for a burst of "speech" in the
-//!   music is no return and is taken back as fast as before. A far end that keeps sounding is
-//!   no silent hold either.
+//!   (or one for an answer to the user) is a return; for 20 s after it, and after every exchange
+//!   with the user, music mutes only when it also dominates the longer window and runs a second
+//!   without a break, so an agent whose phrases sound like music is not muted again. A reopening
+//!   for a burst of "speech" in the music is no return and is taken back as fast as before. A
+//!   far end that keeps sounding is no silent hold either.
 //!
 //! A pre-hold voice menu ("say 'billing' or press 2") is a recording, so it stays muted: privacy
 //! first. The user answers it with the manual controls.
