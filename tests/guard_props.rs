@@ -653,6 +653,14 @@ fn talk(v: &mut Vec<Obs>, far: Class, secs: f64) {
     }
 }
 
+/// `n` phrases of a voice the classifier hears as music, each after a pause of `pause_s`.
+fn phrases_heard_as_music(v: &mut Vec<Obs>, n: usize, phrase_s: f64, pause_s: f64) {
+    for _ in 0..n {
+        stretch(v, Class::Silence, pause_s, false);
+        stretch(v, Class::Music, phrase_s, false);
+    }
+}
+
 fn sounding_class() -> impl Strategy<Value = Class> {
     prop_oneof![
         Just(Class::Music),
@@ -735,10 +743,7 @@ proptest! {
         stretch(&mut v, Class::Silence, 0.5, false);
         let back = v.len();
         stretch(&mut v, Class::Speech, 2.5, false);
-        for _ in 0..phrases {
-            stretch(&mut v, Class::Silence, pause_s, false);
-            stretch(&mut v, Class::Music, phrase_s, false);
-        }
+        phrases_heard_as_music(&mut v, phrases, phrase_s, pause_s);
         let talk_end = v.len();
         stretch(&mut v, Class::Silence, hold_after_s.min(4.0), false);
         let hold = v.len();
@@ -769,10 +774,7 @@ proptest! {
         let mut v = Vec::new();
         stretch(&mut v, Class::Speech, 30.0, false);
         let back = exchange(&mut v, Class::Speech, 2.0, 0.5, 3.0);
-        for _ in 0..phrases {
-            stretch(&mut v, Class::Silence, pause_s, false);
-            stretch(&mut v, Class::Music, phrase_s, false);
-        }
+        phrases_heard_as_music(&mut v, phrases, phrase_s, pause_s);
         let (trs, _, muted) = run(&v, &[]);
         prop_assert!(
             muted[back..].iter().all(|m| !m),

@@ -10,9 +10,10 @@
 //!   sustained far-end talk or of the user answering, so half a second of a voice heard as music
 //!   mid-conversation does not mute.
 //! - **Silent hold** mutes after [`GuardConfig::silent_hold_delay_s`] with neither far-end speech nor
-//!   the user answering, the far end silent for most of the last second: a live conversation never has both sides quiet that long (thinking pauses are
-//!   under 4 s), and a user talking while the agent listens keeps the line live — but talk that
-//!   starts long after the far end fell silent is private talk on hold, not an answer.
+//!   the user answering, the far end silent for most of the last second: a live conversation never
+//!   has both sides quiet that long (thinking pauses are under 4 s), and a user talking while the
+//!   agent listens keeps the line live — but talk that starts long after the far end fell silent
+//!   is private talk on hold, not an answer.
 //! - **Agent speech** reopens the microphone as soon as a run of far-end speech is confirmed and the
 //!   music has gone (speech after a silence has none under it) — unless it is a recorded
 //!   announcement: speech that starts within [`GuardConfig::entry_window_s`] of a music hold's

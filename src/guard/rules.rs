@@ -230,6 +230,10 @@ const HELD_GAP_S: f64 = 1.0;
 /// a silent hold. Comfort noise and clicks reach 4 at most on the dev calls; a music start reaches
 /// 12 before its first sung or spoken word.
 const MUSIC_START_HOPS: u32 = 8;
+/// Silent hops (of the last 64, about a second) a silent hold needs: a far end that sounds (a
+/// voice heard as music, which the return rule keeps from muting) is no silent hold, however
+/// long it lacks speech.
+const SILENT_HOLD_QUIET_HOPS: u32 = 48;
 /// Music mutes only this long (seconds) after the last clean far-end speech: a voice the
 /// classifier hears as music for a moment mid-sentence must not mute a live call (and then have
 /// the agent's next words taken for the queue's greeting). Holds start after a pause (0.6-1.5 s
@@ -733,9 +737,7 @@ impl Guard {
                 if can_change
                     && self.heard_far
                     && !self.answering
-                    // A far end that sounds (a voice heard as music that the return rule
-                    // keeps from muting) is no silent hold, however long it lacks speech.
-                    && self.silence_bits.count(64) >= 48
+                    && self.silence_bits.count(64) >= SILENT_HOLD_QUIET_HOPS
                     && t - self
                         .last_far_speech
                         .max(self.last_mic)
