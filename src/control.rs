@@ -10,8 +10,8 @@
 //! machine and this user, never a network socket. One request line in, one JSON line out.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -535,7 +535,8 @@ impl Drop for Server {
 /// Listens on `path` (replacing a leftover socket: the caller holds the instance lock) and
 /// answers requests on a thread of its own.
 #[cfg(unix)]
-pub fn serve(path: &Path, ctl: Arc<Controller>) -> std::io::Result<Server> {
+pub fn serve(path: &std::path::Path, ctl: Arc<Controller>) -> std::io::Result<Server> {
+    use std::io::{BufRead, BufReader};
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::net::UnixListener;
     let _ = std::fs::remove_file(path);
@@ -607,7 +608,8 @@ pub fn answer(ctl: &Controller, line: &str) -> serde_json::Value {
 
 /// Sends one request to the running instance and returns its status.
 #[cfg(unix)]
-pub fn request(path: &Path, line: &str) -> Result<Status, ClientError> {
+pub fn request(path: &std::path::Path, line: &str) -> Result<Status, ClientError> {
+    use std::io::{BufRead, BufReader};
     use std::os::unix::net::UnixStream;
     let conn =
         UnixStream::connect(path).map_err(|_| ClientError::NotRunning(path.to_path_buf()))?;

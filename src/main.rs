@@ -66,41 +66,7 @@ enum Cmd {
     },
     /// Guard the microphone live: pass it through the virtual microphone "Hold Guard Microphone",
     /// muted while the call is on hold. Ctrl-C stops.
-    Run {
-        /// Microphone to guard (an id from `holdguard devices`; default: the default input).
-        #[arg(long)]
-        mic: Option<String>,
-        /// Far end to listen to (default: what plays to the default output).
-        #[arg(long)]
-        far: Option<String>,
-        /// Existing output device to play the guarded microphone into, instead of creating the
-        /// virtual microphone (a virtual cable on Windows, BlackHole on macOS).
-        #[arg(long)]
-        out: Option<String>,
-        /// Journal file (default: the platform data folder).
-        #[arg(long)]
-        journal: Option<PathBuf>,
-        /// Settings file (default: the platform config folder).
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Keep the devices open while no application records from Hold Guard Microphone
-        /// (by default they are released after 10 s of that, and reopened when one starts).
-        #[arg(long)]
-        keep_devices_open: bool,
-        /// Leave applications that record the microphone directly where they are, and only say
-        /// which ones go around the guard (by default they are moved onto Hold Guard Microphone).
-        #[arg(long)]
-        leave_recorders: bool,
-        /// Stop after this many seconds.
-        #[arg(long, hide = true)]
-        seconds: Option<f64>,
-        /// Print pipe latency, underruns and memory every this many seconds.
-        #[arg(long, hide = true)]
-        stats: Option<f64>,
-        /// Frames per callback to ask PipeWire for (measurements; default 512).
-        #[arg(long, hide = true, value_parser = clap::value_parser!(u32).range(32..=8192))]
-        period: Option<u32>,
-    },
+    Run(RunArgs),
     /// List the audio devices `run` can use.
     Devices,
     /// Toggle manual mute in the running Hold Guard (bind this to a desktop shortcut).
@@ -255,8 +221,47 @@ enum Cmd {
     },
 }
 
+/// The options of `holdguard run`.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Microphone to guard (an id from `holdguard devices`; default: the default input).
+    #[arg(long)]
+    mic: Option<String>,
+    /// Far end to listen to (default: what plays to the default output).
+    #[arg(long)]
+    far: Option<String>,
+    /// Existing output device to play the guarded microphone into, instead of creating the
+    /// virtual microphone (a virtual cable on Windows, BlackHole on macOS).
+    #[arg(long)]
+    out: Option<String>,
+    /// Journal file (default: the platform data folder).
+    #[arg(long)]
+    journal: Option<PathBuf>,
+    /// Settings file (default: the platform config folder).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Keep the devices open while no application records from Hold Guard Microphone
+    /// (by default they are released after 10 s of that, and reopened when one starts).
+    #[arg(long)]
+    keep_devices_open: bool,
+    /// Leave applications that record the microphone directly where they are, and only say
+    /// which ones go around the guard (by default they are moved onto Hold Guard Microphone).
+    #[arg(long)]
+    leave_recorders: bool,
+    /// Stop after this many seconds.
+    #[arg(long, hide = true)]
+    seconds: Option<f64>,
+    /// Print pipe latency, underruns and memory every this many seconds.
+    #[arg(long, hide = true)]
+    stats: Option<f64>,
+    /// Frames per callback to ask PipeWire for (measurements; default 512).
+    #[arg(long, hide = true, value_parser = clap::value_parser!(u32).range(32..=8192))]
+    period: Option<u32>,
+}
+
 fn main() -> ExitCode {
     holdguard::audio::priority::prefer_realtime_pipewire_client();
+    #[cfg(unix)]
     holdguard::audio::virtual_mic::export_cookie_path();
     let cli = Cli::parse();
     // Reports speak the language of the settings (warnings about the file come with the
@@ -275,6 +280,7 @@ fn main() -> ExitCode {
     }
 }
 
+#[cfg(unix)]
 fn remote(line: &str, json: bool) -> anyhow::Result<ExitCode> {
     let status = holdguard::control::request(&holdguard::control::socket_path(), line)?;
     if json {
@@ -285,13 +291,119 @@ fn remote(line: &str, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The window (and tray) of the desktop app.
+#[cfg(unix)]
+fn window(hidden: bool) -> anyhow::Result<ExitCode> {
+    holdguard::ui::run_app(holdguard::ui::AppOptions {
+        hidden,
+        ..Default::default()
+    })
+}
+
+/// `holdguard run`: the live guard, with the control socket the other commands talk to.
+#[cfg(unix)]
+fn run_guard(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let RunArgs {
+        mic,
+        far,
+        out,
+        journal,
+        config,
+        keep_devices_open,
+        leave_recorders,
+        seconds,
+        stats,
+        period,
+    } = args;
+    let (guard, mic, far, out, keep_open, route) = match config
+        .or_else(holdguard::config::default_path)
+    {
+        Some(p) => {
+            let (c, warnings) = holdguard::config::load(&p)?;
+            for w in &warnings {
+                eprintln!("holdguard: {w}");
+            }
+            let pick =
+                |flag: Option<String>, saved: String| flag.or((!saved.is_empty()).then_some(saved));
+            let d = c.devices;
+            (
+                c.guard,
+                pick(mic, d.mic),
+                pick(far, d.far),
+                pick(out, d.out),
+                c.keep_devices_open,
+                c.route_recorders,
+            )
+        }
+        None => (GuardConfig::default(), mic, far, out, false, true),
+    };
+    // One guard per user: a second one would share (and on exit remove) the virtual
+    // microphone.
+    let _lock = holdguard::control::single_instance()?;
+    let ctl = holdguard::control::Controller::new();
+    {
+        let ctl = ctl.clone();
+        ctrlc::set_handler(move || ctl.stop())?;
+    }
+    let _socket = holdguard::control::serve(&holdguard::control::socket_path(), ctl.clone())
+        .map_err(|e| anyhow::anyhow!("cannot open the control socket: {e}"))?;
+    holdguard::live::run(
+        holdguard::live::RunOptions {
+            mic,
+            far,
+            out,
+            journal,
+            guard,
+            duration: seconds.map(std::time::Duration::from_secs_f64),
+            quiet: false,
+            stats_every: stats.map(std::time::Duration::from_secs_f64),
+            period,
+            keep_devices_open: keep_devices_open || keep_open,
+            leave_recorders: leave_recorders || !route,
+        },
+        &ctl,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(unix)]
+fn list_devices() -> anyhow::Result<ExitCode> {
+    for line in holdguard::live::list_devices()? {
+        println!("{line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+// The live guard, the window and the commands that steer them speak to the sound server and to
+// each other over Unix sockets; elsewhere only the offline commands exist, and these say so.
+#[cfg(not(unix))]
+fn desktop_only() -> anyhow::Result<ExitCode> {
+    anyhow::bail!(
+        "the live guard and its window need Linux (PipeWire or PulseAudio); on this system \
+         `analyze`, `eval`, `log`, `label`, `letter` and `config` work"
+    )
+}
+#[cfg(not(unix))]
+fn window(_hidden: bool) -> anyhow::Result<ExitCode> {
+    desktop_only()
+}
+#[cfg(not(unix))]
+fn run_guard(_args: RunArgs) -> anyhow::Result<ExitCode> {
+    desktop_only()
+}
+#[cfg(not(unix))]
+fn list_devices() -> anyhow::Result<ExitCode> {
+    desktop_only()
+}
+#[cfg(not(unix))]
+fn remote(_line: &str, _json: bool) -> anyhow::Result<ExitCode> {
+    desktop_only()
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = GuardConfig::default();
     let Some(cmd) = cli.cmd else {
-        return holdguard::ui::run_app(holdguard::ui::AppOptions {
-            hidden: cli.hidden,
-            ..Default::default()
-        });
+        return window(cli.hidden);
     };
     match cmd {
         Cmd::Toggle => remote("toggle", false),
@@ -371,75 +483,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Run {
-            mic,
-            far,
-            out,
-            journal,
-            config,
-            keep_devices_open,
-            leave_recorders,
-            seconds,
-            stats,
-            period,
-        } => {
-            let (guard, mic, far, out, keep_open, route) =
-                match config.or_else(holdguard::config::default_path) {
-                    Some(p) => {
-                        let (c, warnings) = holdguard::config::load(&p)?;
-                        for w in &warnings {
-                            eprintln!("holdguard: {w}");
-                        }
-                        let pick = |flag: Option<String>, saved: String| {
-                            flag.or((!saved.is_empty()).then_some(saved))
-                        };
-                        let d = c.devices;
-                        (
-                            c.guard,
-                            pick(mic, d.mic),
-                            pick(far, d.far),
-                            pick(out, d.out),
-                            c.keep_devices_open,
-                            c.route_recorders,
-                        )
-                    }
-                    None => (GuardConfig::default(), mic, far, out, false, true),
-                };
-            // One guard per user: a second one would share (and on exit remove) the virtual
-            // microphone.
-            let _lock = holdguard::control::single_instance()?;
-            let ctl = holdguard::control::Controller::new();
-            {
-                let ctl = ctl.clone();
-                ctrlc::set_handler(move || ctl.stop())?;
-            }
-            let _socket =
-                holdguard::control::serve(&holdguard::control::socket_path(), ctl.clone())
-                    .map_err(|e| anyhow::anyhow!("cannot open the control socket: {e}"))?;
-            holdguard::live::run(
-                holdguard::live::RunOptions {
-                    mic,
-                    far,
-                    out,
-                    journal,
-                    guard,
-                    duration: seconds.map(std::time::Duration::from_secs_f64),
-                    quiet: false,
-                    stats_every: stats.map(std::time::Duration::from_secs_f64),
-                    period,
-                    keep_devices_open: keep_devices_open || keep_open,
-                    leave_recorders: leave_recorders || !route,
-                },
-                &ctl,
-            )?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Cmd::Devices => {
-            for line in holdguard::live::list_devices()? {
-                println!("{line}");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Cmd::Run(args) => run_guard(args),
+        Cmd::Devices => list_devices(),
         Cmd::Log {
             since,
             json,
