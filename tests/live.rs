@@ -754,15 +754,41 @@ fn with_no_app_on_the_virtual_mic_the_devices_are_released_until_one_records() {
         back.elapsed().as_secs_f64()
     );
     assert_eq!(status().unwrap_or_default()["standby"], false);
-    std::thread::sleep(Duration::from_secs(3));
+    // Judge a whole second of the recorder's own audio, however late the server starts it: the
+    // recording can begin with silence while the graph takes the reopened streams in.
+    let sound_for_a_second = || {
+        let got = if out.exists() {
+            read_f32(&out)
+        } else {
+            Vec::new()
+        };
+        got.iter()
+            .position(|v| *v != 0.0)
+            .is_some_and(|first| got.len() >= first + RATE)
+    };
+    let deadline = Duration::from_secs(8);
+    while !sound_for_a_second() && back.elapsed() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     stop(rec);
     let got = read_f32(&out);
+    let first = got.iter().position(|v| *v != 0.0);
+    println!(
+        "the recorder's first sound {} into its recording ({:.2} s long)",
+        first.map_or("never".into(), |i| format!(
+            "{:.2} s",
+            i as f64 / RATE as f64
+        )),
+        got.len() as f64 / RATE as f64
+    );
     let last = &got[got.len().saturating_sub(RATE)..];
     let sound = last.iter().filter(|v| **v != 0.0).count();
     assert!(
         sound > 40_000,
-        "the microphone does not pass after standby: {sound} of {} samples are sound\n{}",
+        "the microphone does not pass after standby: {sound} of {} samples of the recording's last \
+         second are sound, {:.2} s after the recorder appeared\n{}",
         last.len(),
+        back.elapsed().as_secs_f64(),
         log()
     );
     stop(guard);
