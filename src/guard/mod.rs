@@ -68,6 +68,7 @@
 //! Every change of the output carries a [`Reason`].
 
 mod rules;
+pub mod tuning;
 mod turns;
 
 pub use rules::{Command, Event, Guard, GuardConfig, Input, Mode, Reason, Transition};

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::dsp::classifier::{Class, Probs};
 use crate::dsp::fingerprint::{repeat_threshold, PrintStore, MAX_QUERY};
 
+use super::tuning::{Hops, Tuning, TUNING};
 use super::turns::Turns;
 
 /// Tunable timings of the policy. Defaults are what the README documents.
@@ -191,105 +192,6 @@ enum Manual {
     Pause,
 }
 
-/// A reopening followed by a new music mute within this many seconds belongs to the same hold.
-const EPISODE_GAP_S: f64 = 15.0;
-/// How long (seconds) a voice over a bed that did not duck for it waits for its print.
-const OVER_BED_WAIT_S: f64 = 0.6;
-/// A reopening for speech that the music takes back this soon (seconds) was a mistake.
-const FLAP_S: f64 = 5.0;
-/// Mistakes counted toward the longer run of speech a reopening then needs (at most three
-/// times the usual run).
-const MAX_FLAPS: u32 = 2;
-/// Two exchanges this close (seconds) make a conversation even when the classifier heard the
-/// far end's answers as music; one answer it heard as speech is enough.
-const EXCHANGES_S: f64 = 30.0;
-/// Hops of far-end silence (about half a second) that end the far end's answering turn.
-const ANSWER_END_HOPS: u32 = 32;
-/// The longest answering turn (seconds).
-const ANSWER_MAX_S: f64 = 20.0;
-/// Music heard without a break for this long (seconds) ends an answering turn: hold music that
-/// follows "one moment, please" without a pause. Held out, agents whose voices were heard as
-/// music ran 1.6 s without a break often enough to be muted mid-answer; 4 s cut the live false
-/// mute from 242 to 208 s (draw 0, 64 calls) and cost no hold coverage (a voice pauses before
-/// then; hold music does not).
-const ANSWER_MUSIC_S: f64 = 4.0;
-/// A silent hold with no far-end speech for this long before it is the line before anyone
-/// answered (ringback, queue), not a pause in a conversation.
-const NO_CONVERSATION_S: f64 = 20.0;
-/// How far clean speech must lead music (fast averages) to count while music lingers.
-const SPEECH_LEAD: f32 = 0.4;
-/// Seconds of live audio before a hold whose prints join the hold's memory.
-const LEAD_IN_S: f64 = 30.0;
-/// The user's voice this soon after far-end speech is an answer.
-const ANSWER_GAP_S: f64 = 3.0;
-/// A pause this short inside the user's talk keeps it the same turn.
-const TURN_GAP_S: f64 = 2.0;
-/// A held run (greeting or repeat) ends after this long without far-end speech (seconds).
-const HELD_GAP_S: f64 = 1.0;
-/// Hops of clear music (in the last 64, about a second) that mark a queue's music starting during
-/// a silent hold. Comfort noise and clicks reach 4 at most on the dev calls; a music start reaches
-/// 12 before its first sung or spoken word.
-const MUSIC_START_HOPS: u32 = 8;
-/// Silent hops (of the last 64, about a second) a silent hold needs: a far end that sounds (a
-/// voice heard as music, which the return rule keeps from muting) is no silent hold, however
-/// long it lacks speech.
-const SILENT_HOLD_QUIET_HOPS: u32 = 48;
-/// Music mutes only this long (seconds) after the last clean far-end speech: a voice the
-/// classifier hears as music for a moment mid-sentence must not mute a live call (and then have
-/// the agent's next words taken for the queue's greeting). Holds start after a pause (0.6-1.5 s
-/// on the dev calls), so a real hold hardly waits for it.
-const CLEAR_OF_SPEECH_S: f64 = 0.4;
-/// A reopening that the far end backs with this much speech (seconds) within [`RETURN_CHECK_S`]
-/// of it, or one for an answer to the user, is a person back on the line.
-const RETURN_SPEECH_S: f64 = 1.0;
-const RETURN_CHECK_S: f64 = 2.0;
-/// For this long (seconds) after such a return, or after any exchange with the user, music
-/// mutes only when it also dominates the mid-conversation window and has run
-/// [`RETURN_MUSIC_RUN_S`] without a break. Held out (64 calls, draws 0 and 1 of `crossval
-/// --probs`), agents whose voices were heard as music were muted again within seconds of coming
-/// back; the return alone cut the live false mute from 193 to 157 s and the user's lost speech
-/// from 74 to 58 s, for 0.009 of hold coverage and no more leaked private talk (10 s gave less,
-/// 30 s and 3 s runs cost more coverage than they saved). Renewed by exchanges, mean of draws
-/// 0–2: 167 → 119 s and 66 → 45 s for another 0.001 (60 s gained 3 s more for 0.3 s of leak).
-const RETURN_GUARD_S: f64 = 20.0;
-const RETURN_MUSIC_RUN_S: f64 = 1.0;
-/// Sustained far-end talk, or the user answering it, this recent (seconds) means the call is in
-/// the middle of a conversation: music must then be confirmed over twice the usual time.
-const MID_TALK_S: f64 = 1.0;
-const MID_TALK_FACTOR: usize = 2;
-/// Hops of clean far-end speech in the last 64 (about a second) that make sustained talk: 0.4 s
-/// of it. A few speech-like blips at the start of hold music are not talk.
-const TALK_HOPS: u32 = 24;
-/// Seconds without music after which speech answered by the user is a conversation, not a
-/// queue's greeting: queues resume their music within a second of an announcement.
-const CONVERSING_S: f64 = 4.0;
-/// Hops in the short loudness average (about a quarter second: a syllable and its gap).
-const LOUD_HOPS: usize = 16;
-/// Hops of short loudness kept: the second before a voice, where a duck would show.
-const LOUD_HISTORY: usize = 64;
-/// How far (dB) the music must have dropped under its usual level just before a voice for the
-/// voice to count as a recorded one: producers duck the bed to make room for an announcement, a
-/// live agent's line does not.
-const DUCK_DB: f32 = 10.0;
-/// How far (dB) a voice must lift the level above the bed's usual loudness to count as a new
-/// source over it rather than the music itself heard as speech.
-const RISE_DB: f32 = 6.0;
-/// Hops (about 0.3 s) before a voice in which a stopped hold shows its silence: the dev calls'
-/// agents speak 0.1–0.6 s after the music stops, a ducked bed plays on under the announcement.
-const GAP_WINDOW: u32 = 20;
-/// Hops back from a confirmed voice to the short loudness that ends where the voice began.
-const DUCK_LEAD_HOPS: u64 = 12;
-/// The longest silence (hops, about 0.2 s) in the middle of music that may be a burst of lost
-/// packets rather than the music stopping. Lossy lines drop 20 ms frames in bursts of up to
-/// 180 ms on the dev calls; the sound after such a burst is the same music, but its first
-/// quarter second, judged with the hole in its context, can sound like speech.
-const DROPOUT_HOPS: u32 = 12;
-/// Hops of clear music (of the 32 before a silence) that make the silence a hole in the music.
-const MUSIC_BEFORE_GAP_HOPS: u32 = 16;
-/// A voice confirmed this soon (seconds) after such a hole ends came out of it: far-end speech is
-/// confirmed 4–8 hops after its first speech hop.
-const DROPOUT_LEAD_S: f64 = 0.25;
-
 /// Far-end speech heard while muted, waiting for a verdict.
 #[derive(Clone, Copy, Debug)]
 struct Candidate {
@@ -308,14 +210,18 @@ struct Candidate {
 
 /// Short history of per-hop flags, as a bit ring.
 #[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Bits(u64);
+pub(super) struct Bits(u128);
 
 impl Bits {
     pub(super) fn push(&mut self, b: bool) {
-        self.0 = (self.0 << 1) | b as u64;
+        self.0 = (self.0 << 1) | b as u128;
     }
     pub(super) fn count(&self, n: u32) -> u32 {
-        let mask = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+        let mask = if n >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << n) - 1
+        };
         (self.0 & mask).count_ones()
     }
 }
@@ -323,6 +229,9 @@ impl Bits {
 /// The policy. See the module docs for the rules.
 pub struct Guard {
     cfg: GuardConfig,
+    tune: Tuning,
+    /// The tuning's durations in hops of `hop_s`.
+    n: Hops,
     hop_s: f64,
     auto: Auto,
     manual: Option<Manual>,
@@ -330,7 +239,7 @@ pub struct Guard {
     talking: bool,
     muted: bool,
     last_auto_change: f64,
-    /// Music measure of the last `2 * music_len` hops (ring): the confirmation window is its
+    /// Music measure of the last `mid_talk_factor * music_len` hops (ring): the confirmation window is its
     /// newer half, the mid-conversation window all of it.
     music: Vec<f32>,
     music_len: usize,
@@ -353,20 +262,20 @@ pub struct Guard {
     music_bits: Bits,
     /// Hops the classifier called silence.
     silence_bits: Bits,
-    /// Far-end speech hops in the first [`RETURN_CHECK_S`] after the last reopening.
+    /// Far-end speech hops in the first [`Tuning::return_check_s`] after the last reopening.
     return_speech_hops: u32,
     /// Hops the classifier called music, however quiet (a ducked bed may sit under the floor).
     bed_bits: Bits,
     last_far_speech: f64,
     /// When clean far-end speech (no music under it) was last present.
     last_clean_speech: f64,
-    /// When the far end was last talking: [`TALK_HOPS`] of clean speech within a second.
+    /// When the far end was last talking: [`Tuning::talk_s`] of clean speech within a second.
     last_talk: f64,
     /// When music was last clearly present.
     last_music: f64,
     last_mic: f64,
     store: PrintStore,
-    /// Prints of the last [`LEAD_IN_S`] while live: the loop's first announcement often plays just
+    /// Prints of the last [`Tuning::lead_in_s`] while live: the loop's first announcement often plays just
     /// before the guard is sure it is a hold, and its repeat must still be recognised. Kept only
     /// when no conversation took place in that time.
     lead_in: std::collections::VecDeque<(u16, bool)>,
@@ -382,11 +291,11 @@ pub struct Guard {
     last_reopen: f64,
     /// The far end has sounded at least once: before that there is no call to be on hold in.
     heard_far: bool,
-    /// Linear band power of the last [`LOUD_HOPS`] hops (ring, indexed by hop).
-    power: [f32; LOUD_HOPS],
-    /// Short loudness (dB, mean power of [`LOUD_HOPS`] hops) of the last [`LOUD_HISTORY`] hops
-    /// (ring, indexed by hop).
-    loudness: [f32; LOUD_HISTORY],
+    /// Linear band power of the last [`Tuning::loud_s`] (ring, indexed by hop).
+    power: Vec<f32>,
+    /// Short loudness (dB, mean power over [`Tuning::loud_s`]) of the last
+    /// [`Tuning::loud_history_s`] (ring, indexed by hop).
+    loudness: Vec<f32>,
     /// The music bed's usual short loudness on this hold (dB), when there is one.
     bed_db: Option<f32>,
     /// The bed ducked in the second before the current run of far-end speech began.
@@ -408,7 +317,7 @@ pub struct Guard {
     /// When the far end last answered the user back.
     last_exchange: f64,
     /// Mistaken reopenings in this hold: each one the music took back within
-    /// [`FLAP_S`] makes the next reopening wait for a longer run of speech.
+    /// [`Tuning::flap_s`] makes the next reopening wait for a longer run of speech.
     flaps: u32,
     /// Why the output last opened automatically.
     last_reopen_reason: Reason,
@@ -421,8 +330,14 @@ pub struct Guard {
 impl Guard {
     /// A guard that starts live (microphone open) at time zero; `hop_s` is the input spacing.
     pub fn new(cfg: GuardConfig, hop_s: f64) -> Self {
+        Self::with_tuning(cfg, TUNING, hop_s)
+    }
+
+    /// The same with the policy's own tuning replaced (for experiments and tests).
+    pub fn with_tuning(cfg: GuardConfig, tune: Tuning, hop_s: f64) -> Self {
         let music_len = ((cfg.music_confirm_s / hop_s).round() as usize).max(1);
         let memory = ((cfg.memory_s / hop_s) as usize).max(MAX_QUERY * 4);
+        let n = Hops::new(&tune, hop_s);
         Self {
             hop_s,
             auto: Auto::Live,
@@ -430,7 +345,7 @@ impl Guard {
             talking: false,
             muted: false,
             last_auto_change: f64::NEG_INFINITY,
-            music: vec![0.0; MID_TALK_FACTOR * music_len],
+            music: vec![0.0; tune.mid_talk_factor * music_len],
             music_len,
             music_pos: 0,
             music_sum: 0.0,
@@ -451,7 +366,9 @@ impl Guard {
             last_music: f64::NEG_INFINITY,
             last_mic: f64::NEG_INFINITY,
             store: PrintStore::new(memory),
-            lead_in: std::collections::VecDeque::with_capacity((LEAD_IN_S / hop_s) as usize + 1),
+            lead_in: std::collections::VecDeque::with_capacity(
+                (tune.lead_in_s / hop_s) as usize + 1,
+            ),
             recent: [(0, false); MAX_QUERY],
             recent_pos: 0,
             held_until: None,
@@ -460,8 +377,8 @@ impl Guard {
             greeting_expected: false,
             last_reopen: f64::NEG_INFINITY,
             heard_far: false,
-            power: [0.0; LOUD_HOPS],
-            loudness: [f32::MIN; LOUD_HISTORY],
+            power: vec![0.0; n.loud],
+            loudness: vec![f32::MIN; n.loud_history],
             bed_db: None,
             voice_ducked: true,
             voice_into_duck: false,
@@ -470,13 +387,15 @@ impl Guard {
             music_before_silence: false,
             last_dropout_end: f64::NEG_INFINITY,
             voice_after_dropout: false,
-            turns: Turns::new(hop_s),
+            turns: Turns::new(&tune, hop_s),
             last_exchange: f64::NEG_INFINITY,
             flaps: 0,
             last_reopen_reason: Reason::AgentSpeech,
             answering: false,
             music_run: 0,
             cfg,
+            tune,
+            n,
         }
     }
 
@@ -570,48 +489,53 @@ impl Guard {
         self.hops_seen += 1;
         let t = x.t;
         self.heard_far |= x.far_active;
-        let speechy = x.far_active && x.probs.speech() > 0.5;
+        let speechy = x.far_active && x.probs.speech() > self.tune.speech_p;
         self.speech_bits.push(speechy);
         self.clean_bits
             .push(speechy && x.probs.get(Class::Speech) > x.probs.get(Class::SpeechOverMusic));
-        let music_hop = x.far_active && x.probs.get(Class::Music) >= 0.5;
+        let music_hop = x.far_active && x.probs.get(Class::Music) >= self.tune.music_p;
         self.music_bits.push(music_hop);
         self.music_run = if music_hop { self.music_run + 1 } else { 0 };
-        let silent = x.probs.get(Class::Silence) > 0.5;
+        let silent = x.probs.get(Class::Silence) > self.tune.silence_p;
         if silent {
             if self.silent_run == 0 {
-                self.music_before_silence = self.music_bits.count(32) >= MUSIC_BEFORE_GAP_HOPS;
+                let look = self.n.music_before_gap;
+                self.music_before_silence = self.music_bits.count(look) >= look / 2;
             }
             self.silent_run = self.silent_run.saturating_add(1);
         } else {
-            if self.silent_run > 0 && self.silent_run <= DROPOUT_HOPS && self.music_before_silence {
+            if self.silent_run > 0 && self.silent_run <= self.n.dropout && self.music_before_silence
+            {
                 self.last_dropout_end = t;
             }
             self.silent_run = 0;
         }
         self.silence_bits.push(silent);
-        self.bed_bits.push(x.probs.get(Class::Music) >= 0.5);
-        let music_now = x.probs.get(Class::Music) + 0.5 * x.probs.get(Class::SpeechOverMusic);
+        self.bed_bits
+            .push(x.probs.get(Class::Music) >= self.tune.music_p);
+        let music_now = x.probs.get(Class::Music)
+            + self.tune.over_music_as_music * x.probs.get(Class::SpeechOverMusic);
         let ring = self.music.len();
         self.music_sum += music_now - self.music[(self.music_pos + ring - self.music_len) % ring];
         self.music_long_sum += music_now - self.music[self.music_pos];
         self.music[self.music_pos] = music_now;
         self.music_pos = (self.music_pos + 1) % ring;
-        self.music_fast += 0.1 * (x.probs.get(Class::Music) - self.music_fast);
+        self.music_fast += self.n.fast * (x.probs.get(Class::Music) - self.music_fast);
         if !speechy {
             self.bed = self.music_fast;
         }
-        self.speech_fast += 0.1 * (x.probs.get(Class::Speech) - self.speech_fast);
-        self.power[(self.hops_seen % LOUD_HOPS as u64) as usize] =
-            10f32.powf(x.level_db.max(-100.0) / 10.0);
+        self.speech_fast += self.n.fast * (x.probs.get(Class::Speech) - self.speech_fast);
+        let loud_n = self.power.len() as u64;
+        self.power[(self.hops_seen % loud_n) as usize] = 10f32.powf(x.level_db.max(-100.0) / 10.0);
         // Summed afresh each hop: a running sum would drift over a day in the tray.
-        let mean_power = self.power.iter().sum::<f32>() / LOUD_HOPS as f32;
+        let mean_power = self.power.iter().sum::<f32>() / loud_n as f32;
         let loud = 10.0 * mean_power.max(1e-10).log10();
-        self.loudness[(self.hops_seen % LOUD_HISTORY as u64) as usize] = loud;
-        if !speechy && x.probs.get(Class::Music) >= 0.5 && self.hops_seen >= LOUD_HOPS as u64 {
+        let history = self.loudness.len() as u64;
+        self.loudness[(self.hops_seen % history) as usize] = loud;
+        if !speechy && x.probs.get(Class::Music) >= self.tune.music_p && self.hops_seen >= loud_n {
             // About three seconds of memory: the level the music usually plays at.
             let b = self.bed_db.get_or_insert(loud);
-            *b += 0.005 * (loud - *b);
+            *b += self.n.bed * (loud - *b);
         }
         // Only speech is asked about: the music loop repeats too, and an agent talking over it must
         // not be mistaken for a recording. The memory keeps every sounding hop, so a recording
@@ -622,13 +546,13 @@ impl Guard {
         // Turn-taking: the far end answering the user back.
         let exchange = self.turns.step(
             t,
-            x.probs.get(Class::Silence) + x.probs.get(Class::Tone) < 0.5,
+            x.probs.get(Class::Silence) + x.probs.get(Class::Tone) < self.tune.sounding_p,
             x.mic_active,
             x.probs.speech(),
             x.probs.get(Class::Music),
         );
         let conversation = exchange.is_some_and(|e| {
-            let pair = e.t - self.last_exchange <= EXCHANGES_S;
+            let pair = e.t - self.last_exchange <= self.tune.exchanges_s;
             self.last_exchange = e.t;
             e.speechy || pair
         });
@@ -639,15 +563,17 @@ impl Guard {
         if exchange.is_some() {
             self.answering = true;
         } else if self.answering
-            && (self.silence_bits.count(ANSWER_END_HOPS) >= ANSWER_END_HOPS - 2
-                || t - self.last_exchange > ANSWER_MAX_S
-                || self.music_run as f64 * self.hop_s >= ANSWER_MUSIC_S)
+            && (self.silence_bits.count(self.n.answer_end)
+                >= self.n.answer_end - self.n.answer_end_slack
+                || t - self.last_exchange > self.tune.answer_max_s
+                || self.music_run as f64 * self.hop_s >= self.tune.answer_music_s)
         {
             self.answering = false;
         }
-        // Far-end speech "present": most of the last 8 hops, so clicks do not count.
-        let far_speech = self.speech_bits.count(8) >= 4;
-        if far_speech && self.last_far_speech < t - 2.0 * self.hop_s {
+        // Far-end speech "present": half of a short look-back, so clicks do not count.
+        let (presence, music_presence) = (self.n.presence, self.n.music_presence);
+        let far_speech = self.speech_bits.count(presence) >= presence / 2;
+        if far_speech && self.last_far_speech < t - self.tune.voice_gap_s {
             // A voice begins: did the music make room for it? Judged once for the whole run, since
             // an announcement's bed stays ducked and what came before it soon leaves the window.
             self.voice_ducked = self.ducked_before();
@@ -656,31 +582,31 @@ impl Guard {
             // speaks). A pause of a second or less inside the voice keeps its first words'
             // verdict, either way: once the silence before an agent has left the window, a
             // syllable heard as music would otherwise make them look like a ducked recording.
-            if t - self.last_far_speech > HELD_GAP_S {
+            if t - self.last_far_speech > self.tune.held_gap_s {
                 self.voice_into_duck = self.ducked_just_before()
-                    && self.bed_bits.count(64) >= 32
-                    && self.silence_bits.count(GAP_WINDOW) <= 2;
+                    && self.bed_bits.count(self.n.window) >= self.n.bed_share
+                    && self.silence_bits.count(self.n.gap_window) <= self.n.gap_silence_max;
             }
-            self.voice_after_dropout = t - self.last_dropout_end <= DROPOUT_LEAD_S;
+            self.voice_after_dropout = t - self.last_dropout_end <= self.tune.dropout_lead_s;
         }
         if far_speech {
             self.last_far_speech = t;
         }
-        if self.clean_bits.count(8) >= 4 {
+        if self.clean_bits.count(presence) >= presence / 2 {
             self.last_clean_speech = t;
         }
-        if self.clean_bits.count(64) >= TALK_HOPS {
+        if self.clean_bits.count(self.n.window) >= self.n.talk {
             self.last_talk = t;
         }
-        if self.music_bits.count(16) >= 8 {
+        if self.music_bits.count(music_presence) >= music_presence / 2 {
             self.last_music = t;
         }
         // The user's voice is a sign of a live call only while it takes part in the conversation:
         // a turn that starts soon after the far end spoke (an answer), or that carries on such a
         // turn. Talk that starts after a long far-end silence is private talk on hold.
         if x.mic_active {
-            let answering = t - self.last_far_speech < ANSWER_GAP_S
-                || t - self.last_mic < TURN_GAP_S
+            let answering = t - self.last_far_speech < self.tune.answer_gap_s
+                || t - self.last_mic < self.tune.turn_gap_s
                 || self.turns.user_answering();
             if answering {
                 self.last_mic = t;
@@ -688,7 +614,8 @@ impl Guard {
         }
         // An agent who came back over the music talks over it for a while: any speech of theirs,
         // not only clean speech, keeps the music from muting them again.
-        let last_voice = if self.reopened_over_bed && t - self.last_reopen < EPISODE_GAP_S {
+        let last_voice = if self.reopened_over_bed && t - self.last_reopen < self.tune.episode_gap_s
+        {
             self.last_far_speech
         } else {
             self.last_clean_speech
@@ -697,30 +624,33 @@ impl Guard {
         // noise under the user's answer) heard as music for half a second must not mute a live
         // call. A hold begins after a pause, so it pays this only when its music starts within a
         // second of the last words: on the dev calls, 0.4 s more leak in one call.
-        let mid_talk = t - self.last_talk.max(self.last_mic) < MID_TALK_S;
+        let mid_talk = t - self.last_talk.max(self.last_mic) < self.tune.mid_talk_s;
         // A person who came back keeps the line: once the far end has backed a reopening with
         // a second of speech (or answered the user), music must for a while also dominate the
         // longer window and run a second without a break before it mutes again. A reopening
         // for a burst of "speech" in the music has no such second behind it, so the music takes
         // it back as fast as before. Every exchange with the user renews the while: a
         // conversation is the surest sign of a person there is.
-        if matches!(self.auto, Auto::Live) && t - self.last_reopen <= RETURN_CHECK_S && speechy {
+        if matches!(self.auto, Auto::Live)
+            && t - self.last_reopen <= self.tune.return_check_s
+            && speechy
+        {
             self.return_speech_hops += 1;
         }
-        let returned = (t - self.last_reopen < RETURN_GUARD_S
+        let returned = (t - self.last_reopen < self.tune.return_guard_s
             && (self.last_reopen_reason == Reason::Conversation
-                || self.return_speech_hops as f64 * self.hop_s >= RETURN_SPEECH_S))
-            || t - self.last_exchange < RETURN_GUARD_S;
+                || self.return_speech_hops as f64 * self.hop_s >= self.tune.return_speech_s))
+            || t - self.last_exchange < self.tune.return_guard_s;
         let music_ready = self.hops_seen as usize >= self.music_len
             && self.music_sum / self.music_len as f32 >= self.cfg.music_share
             && (!(mid_talk || returned)
                 || self.music_long_sum / self.music.len() as f32 >= self.cfg.music_share)
-            && (!returned || self.music_run as f64 * self.hop_s >= RETURN_MUSIC_RUN_S)
-            && t - last_voice >= CLEAR_OF_SPEECH_S;
+            && (!returned || self.music_run as f64 * self.hop_s >= self.tune.return_music_run_s)
+            && t - last_voice >= self.tune.clear_of_speech_s;
         let can_change = t - self.last_auto_change >= self.cfg.min_dwell_s;
 
         if matches!(self.auto, Auto::Live) {
-            if self.lead_in.len() as f64 * self.hop_s >= LEAD_IN_S {
+            if self.lead_in.len() as f64 * self.hop_s >= self.tune.lead_in_s {
                 self.lead_in.pop_front();
             }
             self.lead_in.push_back((x.print, x.far_active));
@@ -737,7 +667,7 @@ impl Guard {
                 if can_change
                     && self.heard_far
                     && !self.answering
-                    && self.silence_bits.count(64) >= SILENT_HOLD_QUIET_HOPS
+                    && self.silence_bits.count(self.n.window) >= self.n.silent_hold_quiet
                     && t - self
                         .last_far_speech
                         .max(self.last_mic)
@@ -761,8 +691,8 @@ impl Guard {
                 // often speak (or sing) within the music's first second, and that must not pass
                 // for an agent back after the silence. Not while speech is being judged: an agent
                 // whose first words sound like music must not become a greeting.
-                let music_starts =
-                    self.cand.is_none() && self.music_bits.count(64) >= MUSIC_START_HOPS;
+                let music_starts = self.cand.is_none()
+                    && self.music_bits.count(self.n.window) >= self.n.music_start;
                 if reason == Reason::SilentHold && (music_ready || music_starts) {
                     // Unless this silence only interrupted a music hold that reopened by mistake
                     // a moment ago: the same hold goes on, and its greeting is long past.
@@ -793,7 +723,7 @@ impl Guard {
             Auto::Hold { reason: r, .. } => {
                 // Only when nobody was talking with the far end: a live agent's words are not a
                 // recording, and must not be taken for one if they ever sound alike.
-                let conversation = t - self.last_mic < LEAD_IN_S;
+                let conversation = t - self.last_mic < self.tune.lead_in_s;
                 for (p, a) in self.lead_in.drain(..) {
                     if !conversation {
                         self.store.push(p, a);
@@ -807,9 +737,9 @@ impl Guard {
                 // was a mistake, and the next one in this hold needs more speech.
                 if r == Reason::HoldMusic
                     && self.last_reopen_reason == Reason::AgentSpeech
-                    && t - self.last_reopen < FLAP_S
+                    && t - self.last_reopen < self.tune.flap_s
                 {
-                    self.flaps = (self.flaps + 1).min(MAX_FLAPS);
+                    self.flaps = (self.flaps + 1).min(self.tune.max_flaps);
                 } else if self.continued_hold(t).is_none() {
                     self.flaps = 0;
                 }
@@ -824,8 +754,8 @@ impl Guard {
                     // A silence soon after a reopening may still be the music hold's.
                     _ => self.continued_hold(t),
                 };
-                self.greeting_expected =
-                    r == Reason::HoldMusic || t - self.last_far_speech > NO_CONVERSATION_S;
+                self.greeting_expected = r == Reason::HoldMusic
+                    || t - self.last_far_speech > self.tune.no_conversation_s;
                 self.auto = Auto::Hold { since, reason: r };
             }
             Auto::Live => {
@@ -842,34 +772,39 @@ impl Guard {
     }
 
     /// Start of the music hold that a mute at `t` continues: one that reopened less than
-    /// [`EPISODE_GAP_S`] ago is the same hold, whatever came between.
+    /// [`Tuning::episode_gap_s`] ago is the same hold, whatever came between.
     fn continued_hold(&self, t: f64) -> Option<f64> {
         self.episode
-            .filter(|_| t - self.last_reopen < EPISODE_GAP_S)
+            .filter(|_| t - self.last_reopen < self.tune.episode_gap_s)
     }
 
     /// Whether the music dipped well under its usual level in the last second (or there is no
     /// music level to compare with).
     fn ducked_before(&self) -> bool {
         let quietest = self.loudness.iter().fold(f32::MAX, |m, &l| m.min(l));
-        self.bed_db.is_none_or(|bed| bed - quietest >= DUCK_DB)
+        self.bed_db
+            .is_none_or(|bed| bed - quietest >= self.tune.duck_db)
     }
 
     /// Whether the bed sat well under its usual level in the quarter second before the voice
     /// (about 0.2–0.45 s before its run was confirmed): a duck that lasts up to the voice, not a
     /// quiet moment of the music somewhere in the last second.
     fn ducked_just_before(&self) -> bool {
-        let back = (self.hops_seen + LOUD_HISTORY as u64 - DUCK_LEAD_HOPS) % LOUD_HISTORY as u64;
+        let history = self.loudness.len() as u64;
+        let back = (self.hops_seen + history - self.n.duck_lead) % history;
         self.bed_db
-            .is_some_and(|bed| bed - self.loudness[back as usize] >= DUCK_DB)
+            .is_some_and(|bed| bed - self.loudness[back as usize] >= self.tune.duck_db)
     }
 
     /// Whether the current far-end speech came over the music as a new source: the bed did not
     /// duck before it (an announcement's producer makes room for the voice; a live agent's line
     /// does not), and the voice lifts the level clearly above the bed.
     fn over_bare_bed(&self) -> bool {
-        let now = self.loudness[(self.hops_seen % LOUD_HISTORY as u64) as usize];
-        !self.voice_ducked && self.bed_db.is_some_and(|bed| now - bed >= RISE_DB)
+        let now = self.loudness[(self.hops_seen % self.loudness.len() as u64) as usize];
+        !self.voice_ducked
+            && self
+                .bed_db
+                .is_some_and(|bed| now - bed >= self.tune.rise_db)
     }
 
     /// While on hold: is this far-end speech the agent? Returns true to reopen.
@@ -887,24 +822,24 @@ impl Guard {
         if let Some(until) = self.held_until {
             if far_speech {
                 self.held_until = Some(t);
-            } else if t - until > HELD_GAP_S {
+            } else if t - until > self.tune.held_gap_s {
                 self.held_until = None;
             }
             return false;
         }
         let need =
             (self.cfg.reopen_speech_s / self.hop_s).round().max(1.0) as u32 * (1 + self.flaps);
-        let window = (need + need / 2).min(64);
+        let window = (need + need / 2).min(self.n.window);
         // The music must have gone, or clean speech must clearly outweigh it.
         // Speech after a silence had no music under it, however much of it sounds like music.
-        let music_gone = self.bed < 0.2
-            || self.music_fast < 0.2
-            || self.speech_fast > self.music_fast + SPEECH_LEAD;
+        let music_gone = self.bed < self.tune.music_gone_p
+            || self.music_fast < self.tune.music_gone_p
+            || self.speech_fast > self.music_fast + self.tune.speech_lead;
         let voiced = self.speech_bits.count(window) >= need;
         let bare_bed = voiced && !music_gone && self.over_bare_bed();
         let onset = voiced && (music_gone || bare_bed);
         let mut cand = match self.cand {
-            Some(c) if far_speech || t - c.start < 0.3 => c,
+            Some(c) if far_speech || t - c.start < self.tune.candidate_grace_s => c,
             _ if onset => Candidate {
                 start: t,
                 first_hop: self.hops_seen.saturating_sub(window as u64),
@@ -929,18 +864,19 @@ impl Guard {
         // heard at once.
         // Unless the music is long gone and the user has answered the far end since: a recorded
         // greeting does not wait for the caller's reply, and a hold resumes its music.
-        let conversing = t - self.last_music >= CONVERSING_S && self.last_mic > self.last_music;
+        let conversing =
+            t - self.last_music >= self.tune.conversing_s && self.last_mic > self.last_music;
         if self.greeting_expected && cand.start - since < self.cfg.entry_window_s && !conversing {
             event(Event::EntryAnnouncement { t });
             self.held_until = Some(t);
             self.cand = None;
             return false;
         }
-        let qlen = ((self.hops_seen - cand.first_hop) as usize + 6).min(MAX_QUERY);
+        let qlen = ((self.hops_seen - cand.first_hop) as usize + self.n.query_lead).min(MAX_QUERY);
         let query: [(u16, bool); MAX_QUERY] =
             std::array::from_fn(|i| self.recent[(self.recent_pos + i) % MAX_QUERY]);
         let query = &query[MAX_QUERY - qlen..];
-        let (ber, bits) = self.store.best_match(query, qlen + 4);
+        let (ber, bits) = self.store.best_match(query, qlen + self.n.query_slack);
         if bits > 0 && ber <= repeat_threshold(bits, self.cfg.repeat_z) {
             event(Event::AnnouncementRecognised { t, ber });
             self.held_until = Some(t);
@@ -962,7 +898,7 @@ impl Guard {
         } else if over_music {
             // Over a bed that did not duck for it, a voice is more likely an agent talking over
             // the hold than a recording: it waits only a short while for its print.
-            clean || (waited >= OVER_BED_WAIT_S && onset)
+            clean || (waited >= self.tune.over_bed_wait_s && onset)
         } else if cand.after_dropout {
             // Music back from lost packets sounded like speech for up to 0.3 s on the dev calls
             // (once 0.8 s, to weights that had not heard that music); a voice that goes on for

@@ -9,25 +9,8 @@
 //! (which it has learned to call silence) does not.
 
 use super::rules::Bits;
+use super::tuning::{Hops, Tuning};
 
-/// The user's turn must start this soon (seconds) after the far end last sounded: an answer.
-const ANSWER_S: f64 = 2.5;
-/// The shortest turn (seconds of microphone activity, its 0.3 s hold-over included) that counts:
-/// shorter is a cough or a "hm".
-const MIN_TURN_S: f64 = 0.6;
-/// The far end may sound for at most this share of the user's turn: a person listens, music
-/// plays on.
-const LISTEN_SHARE: f32 = 0.3;
-/// The far end must answer back this soon (seconds) after the user's turn ended.
-const BACK_S: f64 = 2.0;
-/// The user's talk that resumes this soon (seconds) after a pause, with the far end quiet
-/// meanwhile, is the same turn.
-const RESUME_S: f64 = 1.5;
-/// Sounding hops (of the last [`ANSWER_WINDOW`]) that make the far end's answer.
-const ANSWER_HOPS: u32 = 12;
-const ANSWER_WINDOW: u32 = 16;
-/// Sounding hops (of the last 8) that count as the far end sounding.
-const SOUND_HOPS: u32 = 5;
 /// The far end answered the user back.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Exchange {
@@ -59,6 +42,8 @@ struct Waiting {
 #[derive(Clone, Debug)]
 pub struct Turns {
     hop_s: f64,
+    tune: Tuning,
+    n: Hops,
     far: Bits,
     last_far: f64,
     turn: Option<Turn>,
@@ -68,9 +53,11 @@ pub struct Turns {
 }
 
 impl Turns {
-    pub fn new(hop_s: f64) -> Self {
+    pub fn new(tune: &Tuning, hop_s: f64) -> Self {
         Self {
             hop_s,
+            tune: tune.clone(),
+            n: Hops::new(tune, hop_s),
             far: Bits::default(),
             last_far: f64::NEG_INFINITY,
             turn: None,
@@ -81,8 +68,9 @@ impl Turns {
 
     /// Whether the user is talking now in answer to the far end, which listens.
     pub fn user_answering(&self) -> bool {
-        self.turn
-            .is_some_and(|t| t.answers && t.far_hops as f32 <= LISTEN_SHARE * t.hops as f32)
+        self.turn.is_some_and(|t| {
+            t.answers && t.far_hops as f32 <= self.tune.listen_share * t.hops as f32
+        })
     }
 
     /// Feeds one hop: whether the far end sounds (the classifier hears neither silence nor a
@@ -98,7 +86,7 @@ impl Turns {
         music: f32,
     ) -> Option<Exchange> {
         self.far.push(far_sounds);
-        let sounding = self.far.count(8) >= SOUND_HOPS;
+        let sounding = self.far.count(self.n.sound) >= self.n.sound_need;
         match (&mut self.turn, mic) {
             (Some(turn), true) => {
                 turn.hops += 1;
@@ -108,7 +96,7 @@ impl Turns {
                 let resumed = self
                     .paused
                     .take()
-                    .filter(|p| t - p.end <= RESUME_S && self.last_far < p.end);
+                    .filter(|p| t - p.end <= self.tune.resume_s && self.last_far < p.end);
                 self.turn = Some(match resumed {
                     Some(mut p) => {
                         p.hops += 1;
@@ -118,15 +106,15 @@ impl Turns {
                     None => Turn {
                         hops: 1,
                         far_hops: far_sounds as u32,
-                        answers: t - self.last_far <= ANSWER_S,
+                        answers: t - self.last_far <= self.tune.turn_answer_s,
                         end: t,
                     },
                 });
                 self.waiting = None;
             }
             (Some(turn), false) => {
-                let long = turn.hops as f64 * self.hop_s >= MIN_TURN_S;
-                let listened = turn.far_hops as f32 <= LISTEN_SHARE * turn.hops as f32;
+                let long = turn.hops as f64 * self.hop_s >= self.tune.min_turn_s;
+                let listened = turn.far_hops as f32 <= self.tune.listen_share * turn.hops as f32;
                 if turn.answers && long && listened {
                     self.waiting = Some(Waiting {
                         end: t,
@@ -143,7 +131,7 @@ impl Turns {
             self.last_far = t;
         }
         let w = self.waiting.as_mut()?;
-        if t - w.end > BACK_S + ANSWER_WINDOW as f64 * self.hop_s {
+        if t - w.end > self.tune.back_s + self.n.answer_window as f64 * self.hop_s {
             self.waiting = None;
             return None;
         }
@@ -151,7 +139,7 @@ impl Turns {
             w.speech += speech;
             w.music += music;
         }
-        if self.far.count(ANSWER_WINDOW) >= ANSWER_HOPS {
+        if self.far.count(self.n.answer_window) >= self.n.answer_need {
             let e = Exchange {
                 t,
                 speechy: w.speech > w.music,
@@ -171,7 +159,7 @@ mod tests {
 
     /// Plays (far sounds, mic, seconds) stretches; returns the exchanges.
     fn play(parts: &[(bool, bool, f64)]) -> Vec<Exchange> {
-        let mut turns = Turns::new(HOP);
+        let mut turns = Turns::new(&crate::guard::tuning::TUNING, HOP);
         let mut out = Vec::new();
         let mut i = 0;
         for &(far, mic, secs) in parts {
