@@ -239,12 +239,12 @@ pub struct Guard {
     talking: bool,
     muted: bool,
     last_auto_change: f64,
-    /// Music measure of the last `mid_talk_factor * music_len` hops (ring): the confirmation window is its
-    /// newer half, the mid-conversation window all of it.
+    /// Music measure of the last `mid_talk_factor * music_len` hops (ring): the confirmation
+    /// window is its newest `music_len`, the mid-conversation window all of it.
     music: Vec<f32>,
     music_len: usize,
     music_pos: usize,
-    /// Sums of the ring's newer half and of all of it.
+    /// Sums of the confirmation window and of the whole ring.
     music_sum: f32,
     music_long_sum: f32,
     /// Fast average of the plain-music probability (about 150 ms).
