@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::dsp::classifier::{Class, N_CLASSES};
+use crate::dsp::class::{Class, N_CLASSES};
 use crate::engine::{Engine, Hop, Sink};
 use crate::guard::{Event, GuardConfig, Reason, Transition};
 use crate::source::{AudioSource, SourceError};
@@ -113,7 +113,7 @@ impl Sink for Collect<'_, '_> {
                 hop.muted as u8
             );
         }
-        self.a.class_seconds[hop.class as usize] += crate::dsp::features::HOP_SECONDS;
+        self.a.class_seconds[hop.class as usize] += crate::dsp::frame::HOP_SECONDS;
     }
     fn transition(&mut self, tr: &Transition) {
         self.a.transitions.push(*tr);

@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::dsp::classifier::Class;
+use crate::dsp::class::Class;
 use crate::guard::{Command, Mode, Reason};
 
 /// Seconds of history the timeline keeps.

@@ -7,8 +7,10 @@
 use std::collections::VecDeque;
 
 use crate::dsp::activity::VoiceActivity;
-use crate::dsp::classifier::{classify, Class, Probs};
-use crate::dsp::features::{FeatureExtractor, Features, ANALYSIS_RATE, HOP_SECONDS};
+use crate::dsp::class::{Class, Probs};
+use crate::dsp::classifier::classify;
+use crate::dsp::features::{FeatureExtractor, Features};
+use crate::dsp::frame::{ANALYSIS_RATE, HOP_SECONDS};
 use crate::dsp::resample::StreamResampler;
 use crate::guard::{Command, Event, Guard, GuardConfig, Input, Transition};
 

@@ -20,7 +20,7 @@ use crate::audio::pipe::{pipe, CaptureHalf, PlaybackHalf, Shared};
 use crate::audio::pulse_capture::Capture;
 use crate::audio::virtual_mic::CallPlayback;
 use crate::control::{Controller, Request, Slot, SLOT_S};
-use crate::dsp::classifier::Class;
+use crate::dsp::class::Class;
 use crate::engine::{Engine, Hop, Sink};
 use crate::guard::{Command, Event, GuardConfig, Mode, Transition};
 use crate::journal::Journal;
@@ -386,7 +386,7 @@ struct LiveSink<'a> {
     journal: Option<&'a mut Journal>,
     call: String,
     /// Class counts of the timeline slot being filled, and its end (engine seconds).
-    slot: ([u16; crate::dsp::classifier::N_CLASSES], f64, bool, bool),
+    slot: ([u16; crate::dsp::class::N_CLASSES], f64, bool, bool),
     far_db: f32,
     quiet: bool,
     /// Since when (Unix seconds) the far end has carried no audio at all.

@@ -5,8 +5,8 @@ mod common;
 
 use common::{decode, fixture, muted_within, run_blocks};
 use holdguard::analyze::analyze;
-use holdguard::dsp::classifier::Class;
-use holdguard::dsp::features::HOP_SECONDS;
+use holdguard::dsp::class::Class;
+use holdguard::dsp::frame::HOP_SECONDS;
 use holdguard::dsp::resample::StreamResampler;
 use holdguard::guard::{Event, GuardConfig, Reason};
 

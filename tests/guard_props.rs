@@ -1,7 +1,7 @@
 //! Property tests of the mute policy: manual commands always win, no flapping, well-formed
 //! intervals, determinism; plus the behaviours a user expects, on synthetic observations.
 
-use holdguard::dsp::classifier::{Class, Probs, N_CLASSES};
+use holdguard::dsp::class::{Class, Probs, N_CLASSES};
 use holdguard::guard::{Command, Event, Guard, GuardConfig, Input, Reason, Transition};
 use proptest::prelude::*;
 

@@ -1173,7 +1173,7 @@ fn muted_speech_is_shown_and_push_to_talk_opens_while_held() {
     // The user's first words in a real microphone track, half a second after the clip starts.
     let mic = fixture("hold_repeat_agent.mic.flac");
     let active = holdguard::train::file_activity(&mic).unwrap();
-    let hop = holdguard::dsp::features::HOP_SECONDS;
+    let hop = holdguard::dsp::frame::HOP_SECONDS;
     let first = active
         .windows(5)
         .position(|w| w.iter().all(|&a| a))
@@ -1592,7 +1592,7 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
 
     // Private talk inside the hold (with 1 s margins for the guard's decisions) is not sent.
     let active = holdguard::train::file_activity(&fixture("hold_repeat_agent.mic.flac")).unwrap();
-    let hop = holdguard::dsp::features::HOP_SECONDS;
+    let hop = holdguard::dsp::frame::HOP_SECONDS;
     let talk = |from: f64, to: f64| -> Vec<f64> {
         active
             .iter()

@@ -4,7 +4,7 @@
 //! rate (no resampling needed for a yes/no answer). The guard uses it as evidence that a call is
 //! live: the user talking while the agent listens is not a silent hold.
 
-use crate::dsp::features::HOP_SECONDS;
+use crate::dsp::frame::HOP_SECONDS;
 
 /// Speech must stand this far above the room's noise floor (dB).
 const SNR_DB: f32 = 12.0;

@@ -1,6 +1,6 @@
 //! Spectral features of the far-end signal, one vector per hop.
 //!
-//! Everything runs at [`ANALYSIS_RATE`] on 64 ms Hann frames every 16 ms, so an 8 kHz G.711 call and a
+//! Everything runs at [`ANALYSIS_RATE`](super::frame::ANALYSIS_RATE) on 64 ms Hann frames every 16 ms, so an 8 kHz G.711 call and a
 //! 48 kHz Opus call are measured on the same telephone band. Features are ratios and shapes rather
 //! than absolute levels wherever possible, because far-end levels vary by 30 dB between lines.
 //!
@@ -19,17 +19,8 @@ use std::sync::Arc;
 use realfft::num_complex::Complex32;
 use realfft::{RealFftPlanner, RealToComplex};
 
-/// The one rate all analysis runs at (Hz).
-pub const ANALYSIS_RATE: u32 = 8_000;
-/// Frame length in samples at [`ANALYSIS_RATE`] (64 ms: fine enough to resolve the harmonics of
-/// a low voice or a bass line).
-pub const FRAME: usize = 512;
-/// Hop in samples at [`ANALYSIS_RATE`] (16 ms).
-pub const HOP: usize = 128;
-/// Hop duration in seconds.
-pub const HOP_SECONDS: f64 = HOP as f64 / ANALYSIS_RATE as f64;
-/// Spectrum bins per frame.
-pub const BINS: usize = FRAME / 2 + 1;
+use super::frame::{ANALYSIS_RATE, BINS, FRAME, HOP};
+
 /// First and last bin of the telephone band (about 300–3400 Hz).
 pub const BAND_LO: usize = 19;
 /// See [`BAND_LO`].
@@ -42,6 +33,9 @@ const GAP_HOPS: u32 = 6;
 const FS_LAG: usize = 2;
 /// Level reported for digital silence (dBFS).
 pub const FLOOR_DB: f32 = -100.0;
+/// Hops of steady pure lines that make a call-progress tone (64 ms on top of the 64 ms frame: a
+/// dialled DTMF digit of 100 ms qualifies, the 40 ms minimum of the standard does not).
+pub const TONE_HOPS: usize = 4;
 
 /// Long context: about one second of hops.
 pub const LONG: usize = 62;
@@ -779,7 +773,7 @@ mod tests {
             .collect();
         let mut last = Features::default();
         fx.push(&x, |f| last = *f);
-        assert!(last.tone_run as usize >= crate::dsp::classifier::TONE_HOPS);
+        assert!(last.tone_run as usize >= TONE_HOPS);
         assert!(last.stability > 0.9, "{}", last.stability);
         assert!((last.level_db - -13.5).abs() < 1.0, "{}", last.level_db);
     }
@@ -805,7 +799,7 @@ mod tests {
 
     #[test]
     fn every_dtmf_digit_is_a_tone_within_the_senders_tolerance() {
-        let tones = crate::dsp::classifier::TONE_HOPS;
+        let tones = TONE_HOPS;
         for (i, row) in [697.0f32, 770.0, 852.0, 941.0].iter().enumerate() {
             for (j, col) in [1209.0f32, 1336.0, 1477.0, 1633.0].iter().enumerate() {
                 // 100 ms digits, off by the 1.5 % a sender may be, either way.

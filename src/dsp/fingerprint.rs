@@ -7,7 +7,7 @@
 //! hold — in memory only, never audio — and asks whether the latest quarter second has been heard
 //! before.
 
-use crate::dsp::features::{ANALYSIS_RATE, BINS, FRAME};
+use crate::dsp::frame::{ANALYSIS_RATE, BINS, FRAME};
 
 /// Bands of the print (one more than the bits).
 const BANDS: usize = 17;

@@ -4,8 +4,11 @@
 //! and on a live stream, hop by hop.
 
 pub mod activity;
+pub mod class;
 pub mod classifier;
 pub mod features;
 pub mod fingerprint;
+pub mod frame;
 pub mod model;
+pub mod net;
 pub mod resample;

@@ -4,7 +4,7 @@
 //! Inputs, in order: snr_db, flatness, flux, peak_age, tonal_share, l_level_std, l_low_energy, l_mod4, l_flatness, l_flux_std, l_peak_age, l_centroid_std, s_flux, s_peak_age, s_level_std, stability, s_stability, l_stability, level_rise, xl_low_energy, xl_level_std, xl_flux_std, xl_stability, xl_fill.
 //! Classes, in order: silence, tone, music, speech, speech over music.
 
-use super::classifier::{Model, TrainedCall};
+use super::net::{Model, TrainedCall};
 
 /// The checked-in classifier: 4 networks of layers [24, 32, 16, 5] whose outputs are averaged.
 #[rustfmt::skip]

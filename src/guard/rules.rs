@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::dsp::classifier::{Class, Probs};
+use crate::dsp::class::{Class, Probs};
 use crate::dsp::fingerprint::{repeat_threshold, PrintStore, MAX_QUERY};
 
 use super::tuning::{Hops, Tuning, TUNING};

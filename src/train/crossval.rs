@@ -15,7 +15,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::analyze::Analysis;
-use crate::dsp::classifier::{classify_with, Class, Model, Probs, N_CLASSES};
+use crate::dsp::class::{Class, Probs, N_CLASSES};
+use crate::dsp::classifier::classify_with;
+use crate::dsp::net::Model;
 use crate::engine::{Decider, FarHop, Sink};
 use crate::eval::Report;
 use crate::guard::{Event, GuardConfig, Transition};

@@ -8,10 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::dsp::activity::VoiceActivity;
-use crate::dsp::classifier::TONE_HOPS;
-use crate::dsp::features::{
-    FeatureExtractor, Features, ANALYSIS_RATE, CONTEXT_SECONDS, FLOOR_DB, HOP_SECONDS,
-};
+use crate::dsp::features::TONE_HOPS;
+use crate::dsp::features::{FeatureExtractor, Features, CONTEXT_SECONDS, FLOOR_DB};
+use crate::dsp::frame::{ANALYSIS_RATE, HOP_SECONDS};
 use crate::dsp::resample::StreamResampler;
 use crate::eval::labels::{load_dir, CallLabels};
 use crate::source::{AudioSource, SourceError};

@@ -5,10 +5,9 @@
 //! design and draw give the same bits on any machine with IEEE floats, whichever member finishes
 //! first (members run on two threads, each with its own random stream).
 
-use crate::dsp::classifier::{
-    layer, softmax, standardise, weights_for, Model, MAX_WIDTH, N_CLASSES,
-};
+use crate::dsp::class::N_CLASSES;
 use crate::dsp::features::N_FEATURES;
+use crate::dsp::net::{layer, softmax, standardise, weights_for, Model, MAX_WIDTH};
 
 use super::data::parallel_map;
 

@@ -13,7 +13,8 @@ pub mod fit;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::dsp::features::{FEATURE_NAMES, HOP_SECONDS, N_FEATURES};
+use crate::dsp::features::{FEATURE_NAMES, N_FEATURES};
+use crate::dsp::frame::HOP_SECONDS;
 use data::Corpus;
 pub use data::{file_activity, file_features};
 use fit::{Design, Trained};
@@ -175,7 +176,7 @@ pub fn call_digest(c: &data::CallData) -> u64 {
 }
 
 /// Digest of a classifier's shape and weights.
-pub fn model_digest(m: &crate::dsp::classifier::Model) -> u64 {
+pub fn model_digest(m: &crate::dsp::net::Model) -> u64 {
     let mut d = Digest::new();
     for &x in m.dims {
         d.bytes(&(x as u64).to_le_bytes());
@@ -343,7 +344,7 @@ fn source(
         "//! Classes, in order: silence, tone, music, speech, speech over music."
     )?;
     writeln!(s)?;
-    writeln!(s, "use super::classifier::{{Model, TrainedCall}};")?;
+    writeln!(s, "use super::net::{{Model, TrainedCall}};")?;
     writeln!(s)?;
     writeln!(
         s,

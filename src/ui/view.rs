@@ -15,7 +15,7 @@ use super::icons::Look;
 use super::logview::LogView;
 use crate::config::Config;
 use crate::control::{clock, now_unix, Controller, Request, State, Status, SLOT_S, TIMELINE_S};
-use crate::dsp::classifier::Class;
+use crate::dsp::class::Class;
 use crate::guard::Command;
 use crate::live::RunOptions;
 use crate::tr;
