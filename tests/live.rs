@@ -1402,7 +1402,8 @@ fn correlation(a: &[f32], b: &[f32]) -> f64 {
 /// plays a labelled hold call and records what it receives, as a call centre does. The user's
 /// softphone starts on the physical microphone: the guard moves it onto Hold Guard Microphone
 /// and listens to the softphone's own playback. On the company's recording: no private talk
-/// inside the hold, and the user's answers to the agent present and intact.
+/// inside the hold, an answer the user gives on hold with push-to-talk held (a voice menu's
+/// "billing"), and the user's answers to the agent present and intact.
 #[test]
 #[ignore = "needs the sound server scripts/session.sh starts, and baresip (scripts/setup.sh)"]
 fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
@@ -1428,6 +1429,31 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
         .collect();
     assert_eq!(muted.len(), 1, "the fixture has one hold: {muted:?}");
     let (hold_start, reopen) = muted[0];
+    // A voice menu's answer ("billing"), or a quick word to the queue, given on hold with
+    // push-to-talk held: the user's last answer to the agent, said once more into the quiet room
+    // 20 s into the hold, the shortcut pressed before the first word and released after the last.
+    let active = holdguard::train::file_activity(&fixture("hold_repeat_agent.mic.flac")).unwrap();
+    let hop = holdguard::dsp::frame::HOP_SECONDS;
+    let mut runs: Vec<(f64, f64)> = Vec::new();
+    for (i, _) in active.iter().enumerate().filter(|(_, a)| **a) {
+        let t = i as f64 * hop;
+        match runs.last_mut() {
+            Some(r) if t - r.1 < 0.3 => r.1 = t + hop,
+            _ => runs.push((t, t + hop)),
+        }
+    }
+    let last = *runs.last().expect("the fixture has user talk");
+    let (room_pcm, room_rate) = common::decode(&fixture("hold_repeat_agent.mic.flac"));
+    let clip =
+        &room_pcm[(last.0 * room_rate as f64) as usize..(last.1 * room_rate as f64) as usize];
+    write_wav(&dir.join("menu.wav"), clip, room_rate);
+    let menu = (hold_start + 20.0, hold_start + 20.0 + (last.1 - last.0));
+    assert!(
+        runs.iter()
+            .all(|r| r.1 < menu.0 - 3.0 || r.0 > menu.1 + 3.0),
+        "the room is quiet around the menu answer: {runs:?}"
+    );
+    let ptt = (menu.0 - 0.6, menu.1 + 0.6);
 
     // The physical microphone: a real source (sink_b's monitor, remapped).
     let module = Command::new("pactl")
@@ -1518,6 +1544,27 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
     });
     // The user's room: the call's microphone track, from the moment the company answers.
     let room = play("sink_b", &fixture("hold_repeat_agent.mic.flac"));
+    let room_start = Instant::now();
+    let menu_wav = dir.join("menu.wav");
+    let presser = std::thread::spawn(move || {
+        let at = |t: f64| {
+            std::thread::sleep(Duration::from_secs_f64(t).saturating_sub(room_start.elapsed()))
+        };
+        let talk = |edge: &str| {
+            let ok = Command::new(bin())
+                .args(["talk", edge])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            assert!(ok, "holdguard talk {edge} failed");
+        };
+        at(ptt.0);
+        talk("start");
+        at(menu.0);
+        let mut said = play("sink_b", &menu_wav);
+        at(ptt.1);
+        talk("end");
+        let _ = said.wait();
+    });
     let moved = wait_moved(&dir);
     eprintln!(
         "softphone on the desk microphone -> through Hold Guard: {:.2} s after dialling",
@@ -1525,6 +1572,9 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
     );
     ctl.replace(events);
     std::thread::sleep(Duration::from_secs_f64(far.len() as f64 / 8000.0 + 1.0));
+    presser
+        .join()
+        .expect("push-to-talk was pressed and released");
     let _ = baresip_command(4444, "hangup", "");
     std::thread::sleep(Duration::from_secs(1));
     for c in [room, user, company] {
@@ -1591,8 +1641,6 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
     );
 
     // Private talk inside the hold (with 1 s margins for the guard's decisions) is not sent.
-    let active = holdguard::train::file_activity(&fixture("hold_repeat_agent.mic.flac")).unwrap();
-    let hop = holdguard::dsp::frame::HOP_SECONDS;
     let talk = |from: f64, to: f64| -> Vec<f64> {
         active
             .iter()
@@ -1620,6 +1668,34 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
     assert!(
         leak_db < -30.0,
         "private talk reached the company at {leak_db:.1} dB"
+    );
+
+    // What the user said with push-to-talk held reached the company: its loudness there against
+    // the clip's own (paplay starts it a little late: the window allows half a second).
+    let mut rs = holdguard::dsp::resample::StreamResampler::new(room_rate, 8000);
+    let mut clip8 = Vec::new();
+    rs.process(clip, &mut clip8);
+    rs.flush(&mut clip8);
+    let span = menu.1 - menu.0;
+    let sent = energy(got, 8000.0, menu.0 - 0.1, menu.1 + 0.5) * (span + 0.6);
+    let spoken = energy(&clip8, 8000.0, 0.0, span) * span;
+    let ptt_db = 10.0 * (sent / spoken.max(1e-12)).log10();
+    let before = energy(got, 8000.0, ptt.0 - 3.0, ptt.0 - 0.5);
+    let before_db = 10.0 * (before * span / spoken.max(1e-12)).log10();
+    eprintln!(
+        "push-to-talk held {:.1}-{:.1} s on hold: the {span:.1}-s answer reached the company at \
+         {ptt_db:.1} dB (the hold before it: {before_db:.1} dB)",
+        ptt.0, ptt.1
+    );
+    assert!(
+        ptt_db > -6.0 && before_db < -30.0,
+        "push-to-talk on hold: the answer reached the company at {ptt_db:.1} dB, the muted \
+         hold before it at {before_db:.1} dB"
+    );
+    let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap_or_default();
+    assert!(
+        journal.contains("push_to_talk"),
+        "the journal does not keep the push-to-talk:\n{journal}"
     );
 
     // The user's answers after the agent is back: present and intact, window by window.
