@@ -102,6 +102,31 @@ pub fn load(path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
         what: "not valid TOML, using the defaults",
         reason: e.message().to_string(),
     })?;
+    Ok(settle(user, path))
+}
+
+/// Reads a file that holds only the keys of the `[guard]` table (policy timings to try, as
+/// `eval --guard` and `crossval --guard` take them), checked and kept in range as the settings
+/// file's `[guard]` is. Returns the timings and one warning per value that was ignored.
+pub fn load_guard(path: &Path) -> Result<(GuardConfig, Vec<String>), ConfigError> {
+    let unreadable = |what, reason: String| ConfigError::File {
+        path: path.into(),
+        what,
+        reason,
+    };
+    let text =
+        std::fs::read_to_string(path).map_err(|e| unreadable("cannot read", e.to_string()))?;
+    let guard: toml::Table =
+        toml::from_str(&text).map_err(|e| unreadable("not valid TOML", e.message().to_string()))?;
+    let mut user = toml::Table::new();
+    user.insert("guard".into(), toml::Value::Table(guard));
+    let (cfg, warnings) = settle(user, path);
+    Ok((cfg.guard, warnings))
+}
+
+/// The user's values laid over the defaults and checked, with a warning (naming `path`) for each
+/// one that was ignored.
+fn settle(user: toml::Table, path: &Path) -> (Config, Vec<String>) {
     let mut warnings = Vec::new();
     let mut merged = toml::Table::try_from(Config::default()).expect("defaults serialise");
     merge(&mut merged, user, "", &mut warnings);
@@ -114,13 +139,13 @@ pub fn load(path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
             });
     validate(&mut cfg, &mut warnings);
     let shown = path.display();
-    Ok((
+    (
         cfg,
         warnings
             .into_iter()
             .map(|w| format!("{shown}: {w}"))
             .collect(),
-    ))
+    )
 }
 
 /// Lays the user's values over the defaults, key by key, keeping the default where the user's

@@ -98,6 +98,23 @@ pub struct RunOptions {
     pub leave_recorders: bool,
 }
 
+impl RunOptions {
+    /// What the settings ask for: the guard's timings, the devices, standby and routing. The
+    /// one way settings reach the guard, from `holdguard run` and from the window alike.
+    pub fn from_config(c: &crate::config::Config) -> Self {
+        let pick = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        Self {
+            guard: c.guard.clone(),
+            mic: pick(&c.devices.mic),
+            far: pick(&c.devices.far),
+            out: pick(&c.devices.out),
+            keep_devices_open: c.keep_devices_open,
+            leave_recorders: !c.route_recorders,
+            ..Self::default()
+        }
+    }
+}
+
 /// Resident memory of this process in MB (Linux), for the stats line.
 fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")

@@ -43,6 +43,10 @@ enum Cmd {
         /// Write one CSV line per 16 ms hop (t, level, class probabilities, mic, muted) here.
         #[arg(long, hide = true)]
         trace: Option<PathBuf>,
+        /// Settings file whose guard timings to use (default: your settings, as the live guard
+        /// uses them).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Score the detector on a labelled corpus folder (NAME.json + NAME.far.flac + NAME.mic.flac).
     Eval {
@@ -315,27 +319,30 @@ fn run_guard(args: RunArgs) -> anyhow::Result<ExitCode> {
         stats,
         period,
     } = args;
-    let (guard, mic, far, out, keep_open, route) = match config
-        .or_else(holdguard::config::default_path)
-    {
+    let settings = match config.or_else(holdguard::config::default_path) {
         Some(p) => {
             let (c, warnings) = holdguard::config::load(&p)?;
             for w in &warnings {
                 eprintln!("holdguard: {w}");
             }
-            let pick =
-                |flag: Option<String>, saved: String| flag.or((!saved.is_empty()).then_some(saved));
-            let d = c.devices;
-            (
-                c.guard,
-                pick(mic, d.mic),
-                pick(far, d.far),
-                pick(out, d.out),
-                c.keep_devices_open,
-                c.route_recorders,
-            )
+            c
         }
-        None => (GuardConfig::default(), mic, far, out, false, true),
+        None => holdguard::config::Config::default(),
+    };
+    // The settings, and the flags over them.
+    let saved = holdguard::live::RunOptions::from_config(&settings);
+    let opts = holdguard::live::RunOptions {
+        mic: mic.or(saved.mic.clone()),
+        far: far.or(saved.far.clone()),
+        out: out.or(saved.out.clone()),
+        journal,
+        duration: seconds.map(std::time::Duration::from_secs_f64),
+        quiet: false,
+        stats_every: stats.map(std::time::Duration::from_secs_f64),
+        period,
+        keep_devices_open: keep_devices_open || saved.keep_devices_open,
+        leave_recorders: leave_recorders || saved.leave_recorders,
+        ..saved
     };
     // One guard per user: a second one would share (and on exit remove) the virtual
     // microphone.
@@ -347,22 +354,7 @@ fn run_guard(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let _socket = holdguard::control::serve(&holdguard::control::socket_path(), ctl.clone())
         .map_err(|e| anyhow::anyhow!("cannot open the control socket: {e}"))?;
-    holdguard::live::run(
-        holdguard::live::RunOptions {
-            mic,
-            far,
-            out,
-            journal,
-            guard,
-            duration: seconds.map(std::time::Duration::from_secs_f64),
-            quiet: false,
-            stats_every: stats.map(std::time::Duration::from_secs_f64),
-            period,
-            keep_devices_open: keep_devices_open || keep_open,
-            leave_recorders: leave_recorders || !route,
-        },
-        &ctl,
-    )?;
+    holdguard::live::run(opts, &ctl)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -422,7 +414,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mic,
             json,
             trace,
+            config,
         } => {
+            let cfg = user_guard(config)?;
             let a = match trace {
                 Some(p) => {
                     let mut w = std::io::BufWriter::new(std::fs::File::create(&p)?);
@@ -770,10 +764,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Policy timings from a TOML file with the keys of the config's `[guard]` table.
+/// Policy timings to try (`eval --guard`, `crossval --guard`): checked as the settings file's
+/// `[guard]` table is, but a value that would be ignored is an error, since a tuning run on
+/// the defaults by mistake looks like a result.
 fn guard_file(path: &std::path::Path) -> anyhow::Result<GuardConfig> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    let (guard, warnings) = holdguard::config::load_guard(path)?;
+    match warnings.first() {
+        Some(w) => {
+            let w = w
+                .split("; using")
+                .next()
+                .unwrap_or(w)
+                .trim_end_matches(" ignored");
+            anyhow::bail!("{w}: fix the file (a tuning run takes no value it would have to ignore)")
+        }
+        None => Ok(guard),
+    }
+}
+
+/// The timings of the user's settings (or of `--config FILE`): what their guard would do.
+fn user_guard(config: Option<PathBuf>) -> anyhow::Result<GuardConfig> {
+    let Some(path) = config.or_else(holdguard::config::default_path) else {
+        return Ok(GuardConfig::default());
+    };
+    let (c, warnings) = holdguard::config::load(&path)?;
+    for w in &warnings {
+        eprintln!("holdguard: {w}");
+    }
+    if c.guard != GuardConfig::default() {
+        eprintln!(
+            "holdguard: with the guard settings of {} (not the defaults)",
+            path.display()
+        );
+    }
+    Ok(c.guard)
 }
 
 fn hms(secs: f64) -> String {

@@ -509,3 +509,62 @@ fn a_named_call_gets_letters_that_the_log_remembers() {
     assert!(err.contains("move it away"), "{err}");
     assert_eq!(std::fs::read_to_string(&labels).unwrap(), "{ torn");
 }
+
+#[test]
+fn analyze_uses_the_users_guard_settings() {
+    let far = fixture("silent_hold_agent.far.flac");
+    let far = far.to_str().unwrap();
+    let start = |out: &str| -> String {
+        out.lines()
+            .skip_while(|l| !l.starts_with("muted intervals"))
+            .nth(1)
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    let (code, plain, err) = holdguard(&["analyze", far]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "the defaults need no note: {err}");
+    let config = tmp("slow-silent-hold.toml");
+    std::fs::write(&config, "[guard]\nsilent_hold_delay_s = 20\n").unwrap();
+    let (code, slow, err) = holdguard(&["analyze", far, "--config", config.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("with the guard settings of"), "{err}");
+    // The silent hold mutes 15 s later with a 20-s delay than with the default 5 s.
+    let secs = |l: String| -> f64 {
+        let (m, s) = l
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .split_once(':')
+            .unwrap();
+        m.parse::<f64>().unwrap() * 60.0 + s.parse::<f64>().unwrap()
+    };
+    let (a, b) = (secs(start(&plain)), secs(start(&slow)));
+    assert!((b - a - 15.0).abs() < 0.5, "muted at {a} s, then {b} s");
+}
+
+#[test]
+fn guard_timings_to_try_are_checked_like_the_settings() {
+    let dir = fixture("silent_hold_agent.far.flac");
+    let dir = dir.parent().unwrap().to_str().unwrap().to_string();
+    for (text, what) in [
+        ("music_share = 5.0\n", "`guard.music_share` = 5 is outside"),
+        (
+            "silent_hold_delay_s = 8\nsilnt = 1\n",
+            "unknown setting `guard.silnt`",
+        ),
+        (
+            "music_share = \"high\"\n",
+            "`guard.music_share` must be a float",
+        ),
+        ("silent_hold_delay_s = \n", "not valid TOML"),
+    ] {
+        let file = tmp("guard-try.toml");
+        std::fs::write(&file, text).unwrap();
+        let (code, _, err) = holdguard(&["eval", &dir, "--guard", file.to_str().unwrap()]);
+        assert_eq!(code, 2, "{text:?}: {err}");
+        assert!(err.contains(what), "{text:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}

@@ -205,13 +205,11 @@ pub fn run_app(opts: AppOptions) -> anyhow::Result<ExitCode> {
         eprintln!("holdguard: {w}");
     }
     let journal = opts.journal.clone().or_else(crate::journal::default_path);
-    let mut run_opts = RunOptions {
+    let run_opts = Arc::new(Mutex::new(RunOptions {
         journal: journal.clone(),
         quiet: true,
-        ..Default::default()
-    };
-    view::apply_config(&mut run_opts, &config);
-    let run_opts = Arc::new(Mutex::new(run_opts));
+        ..RunOptions::from_config(&config)
+    }));
 
     let ctl = Controller::new();
     {

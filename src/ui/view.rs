@@ -453,7 +453,11 @@ impl View {
         if restart {
             {
                 let mut o = self.run_opts.lock().unwrap_or_else(|e| e.into_inner());
-                apply_config(&mut o, &s.saved);
+                *o = RunOptions {
+                    journal: o.journal.take(),
+                    quiet: o.quiet,
+                    ..RunOptions::from_config(&s.saved)
+                };
             }
             self.ctl.request_restart();
             Ok(tr!("settings-saved-restart"))
@@ -461,17 +465,6 @@ impl View {
             Ok(tr!("settings-saved"))
         }
     }
-}
-
-/// Puts the saved devices and guard settings into the guard's start options.
-pub fn apply_config(o: &mut RunOptions, c: &Config) {
-    let pick = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    o.guard = c.guard.clone();
-    o.mic = pick(&c.devices.mic);
-    o.far = pick(&c.devices.far);
-    o.out = pick(&c.devices.out);
-    o.keep_devices_open = c.keep_devices_open;
-    o.leave_recorders = !c.route_recorders;
 }
 
 fn or_dash(s: &str) -> &str {
