@@ -69,23 +69,18 @@ fi
 if [ -d ../shared/corpus/dev ]; then
   exe eval ../shared/corpus/dev --gate tests/dev-gate.toml | tail -1
 fi
-for cmd in run devices toggle status ""; do
-  set +e
-  msg=$(exe $cmd 2>&1 >/dev/null | tr -d '\r')
-  rc=$?
-  set -e
-  if [ $rc -ne 2 ] || ! grep -q "need Linux" <<<"$msg"; then
-    echo "windows: 'holdguard $cmd' should refuse with exit 2, got $rc: $msg" >&2
+# `holdguard ARGS...` must refuse in one line containing PATTERN, with exit 2.
+refuses() {
+  local pattern=$1 rc=0 msg
+  shift
+  msg=$(exe "$@" 2>&1 >/dev/null | tr -d '\r') || rc=$?
+  if [ $rc -ne 2 ] || [ "$(wc -l <<<"$msg")" -ne 1 ] || ! grep -q "$pattern" <<<"$msg"; then
+    echo "windows: 'holdguard $*' should refuse in one line with exit 2, got $rc: $msg" >&2
     fail=1
   fi
-done
-set +e
-msg=$(exe analyze Cargo.toml 2>&1 >/dev/null | tr -d '\r')
-rc=$?
-set -e
-if [ $rc -ne 2 ] || ! grep -q "not a supported audio file" <<<"$msg"; then
-  echo "windows: analyze of a text file should fail in one line with exit 2, got $rc: $msg" >&2
-  fail=1
-fi
+}
+for cmd in run devices toggle status; do refuses "need Linux" $cmd; done
+refuses "need Linux" # the window
+refuses "not a supported audio file" analyze Cargo.toml
 [ $fail -eq 0 ] && echo "windows: smoke test passed"
 exit $fail

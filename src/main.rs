@@ -319,18 +319,8 @@ fn run_guard(args: RunArgs) -> anyhow::Result<ExitCode> {
         stats,
         period,
     } = args;
-    let settings = match config.or_else(holdguard::config::default_path) {
-        Some(p) => {
-            let (c, warnings) = holdguard::config::load(&p)?;
-            for w in &warnings {
-                eprintln!("holdguard: {w}");
-            }
-            c
-        }
-        None => holdguard::config::Config::default(),
-    };
     // The settings, and the flags over them.
-    let saved = holdguard::live::RunOptions::from_config(&settings);
+    let saved = holdguard::live::RunOptions::from_config(&settings(config)?.0);
     let opts = holdguard::live::RunOptions {
         mic: mic.or(saved.mic.clone()),
         far: far.or(saved.far.clone()),
@@ -550,16 +540,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let path = journal_path(journal)?;
             let (contents, labels) = read_log(&path)?;
             let call = find_call(&path, &contents, &call)?;
-            let you = match config.or_else(holdguard::config::default_path) {
-                Some(p) => {
-                    let (cfg, warnings) = holdguard::config::load(&p)?;
-                    for w in warnings {
-                        eprintln!("holdguard: {w}");
-                    }
-                    cfg.you
-                }
-                None => Default::default(),
-            };
+            let you = settings(config)?.0.you;
             let tz = holdguard::journal::local_zone();
             let date = match date {
                 Some(d) => d
@@ -784,20 +765,29 @@ fn guard_file(path: &std::path::Path) -> anyhow::Result<GuardConfig> {
 
 /// The timings of the user's settings (or of `--config FILE`): what their guard would do.
 fn user_guard(config: Option<PathBuf>) -> anyhow::Result<GuardConfig> {
-    let Some(path) = config.or_else(holdguard::config::default_path) else {
-        return Ok(GuardConfig::default());
-    };
-    let (c, warnings) = holdguard::config::load(&path)?;
-    for w in &warnings {
-        eprintln!("holdguard: {w}");
-    }
-    if c.guard != GuardConfig::default() {
+    let (c, path) = settings(config)?;
+    if let Some(path) = path.filter(|_| c.guard != GuardConfig::default()) {
         eprintln!(
             "holdguard: with the guard settings of {} (not the defaults)",
             path.display()
         );
     }
     Ok(c.guard)
+}
+
+/// The settings in `config`, or the user's (the defaults without a home folder), and the file
+/// they came from; what the file had to ignore is said on stderr.
+fn settings(
+    config: Option<PathBuf>,
+) -> anyhow::Result<(holdguard::config::Config, Option<PathBuf>)> {
+    let Some(path) = config.or_else(holdguard::config::default_path) else {
+        return Ok(Default::default());
+    };
+    let (c, warnings) = holdguard::config::load(&path)?;
+    for w in &warnings {
+        eprintln!("holdguard: {w}");
+    }
+    Ok((c, Some(path)))
 }
 
 fn hms(secs: f64) -> String {

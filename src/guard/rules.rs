@@ -275,9 +275,9 @@ pub struct Guard {
     last_music: f64,
     last_mic: f64,
     store: PrintStore,
-    /// Prints of the last [`Tuning::lead_in_s`] while live: the loop's first announcement often plays just
-    /// before the guard is sure it is a hold, and its repeat must still be recognised. Kept only
-    /// when no conversation took place in that time.
+    /// Prints of the last [`Tuning::lead_in_s`] while live: the loop's first announcement often
+    /// plays just before the guard is sure it is a hold, and its repeat must still be recognised.
+    /// Kept only when no conversation took place in that time.
     lead_in: std::collections::VecDeque<(u16, bool)>,
     recent: [(u16, bool); MAX_QUERY],
     recent_pos: usize,
@@ -387,7 +387,7 @@ impl Guard {
             music_before_silence: false,
             last_dropout_end: f64::NEG_INFINITY,
             voice_after_dropout: false,
-            turns: Turns::new(&tune, hop_s),
+            turns: Turns::new(&tune, &n, hop_s),
             last_exchange: f64::NEG_INFINITY,
             flaps: 0,
             last_reopen_reason: Reason::AgentSpeech,

@@ -53,11 +53,12 @@ pub struct Turns {
 }
 
 impl Turns {
-    pub fn new(tune: &Tuning, hop_s: f64) -> Self {
+    /// Turn-taking by `tune`, whose durations `n` holds in hops of `hop_s`.
+    pub fn new(tune: &Tuning, n: &Hops, hop_s: f64) -> Self {
         Self {
             hop_s,
             tune: tune.clone(),
-            n: Hops::new(tune, hop_s),
+            n: n.clone(),
             far: Bits::default(),
             last_far: f64::NEG_INFINITY,
             turn: None,
@@ -159,7 +160,8 @@ mod tests {
 
     /// Plays (far sounds, mic, seconds) stretches; returns the exchanges.
     fn play(parts: &[(bool, bool, f64)]) -> Vec<Exchange> {
-        let mut turns = Turns::new(&crate::guard::tuning::TUNING, HOP);
+        let tune = &crate::guard::tuning::TUNING;
+        let mut turns = Turns::new(tune, &Hops::new(tune, HOP), HOP);
         let mut out = Vec::new();
         let mut i = 0;
         for &(far, mic, secs) in parts {
