@@ -66,7 +66,14 @@
 //! - `Toggle`: `Unmute` when muted, `Mute` when open.
 //!
 //! Every change of the output carries a [`Reason`].
+//!
+//! The code: `evidence` measures what the far end's recent hops say (flag histories, running
+//! averages, the music bed's loudness, holes in the music); `turns` follows the user and the far
+//! end taking turns; `rules` judges far-end speech on hold (agent, greeting, repeat, or wait) and
+//! keeps the automatic and manual state; `tuning` holds every value the rules use, in seconds,
+//! decibels and shares.
 
+mod evidence;
 mod rules;
 pub mod tuning;
 mod turns;

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::dsp::class::{Class, Probs};
 use crate::dsp::fingerprint::{repeat_threshold, PrintStore, MAX_QUERY};
 
+use super::evidence::{Evidence, Heard};
 use super::tuning::{Hops, Tuning, TUNING};
 use super::turns::Turns;
 
@@ -192,6 +193,23 @@ enum Manual {
     Pause,
 }
 
+/// Who the far-end speech heard on hold is, as far as the guard can tell this hop.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Verdict {
+    /// No voice to judge.
+    NoVoice,
+    /// The voice already judged a recording goes on.
+    Held,
+    /// The queue's greeting at the start of a music hold.
+    Greeting,
+    /// A repeat of something heard during this hold (the bit error rate of the best match).
+    Repeat { ber: f32 },
+    /// Not decided yet: speech over music waiting for its print or for the music to go.
+    Wait,
+    /// A live agent; `bare_bed` when the voice came over a bed that did not duck for it.
+    Agent { bare_bed: bool },
+}
+
 /// Far-end speech heard while muted, waiting for a verdict.
 #[derive(Clone, Copy, Debug)]
 struct Candidate {
@@ -208,24 +226,6 @@ struct Candidate {
     after_dropout: bool,
 }
 
-/// Short history of per-hop flags, as a bit ring.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Bits(u128);
-
-impl Bits {
-    pub(super) fn push(&mut self, b: bool) {
-        self.0 = (self.0 << 1) | b as u128;
-    }
-    pub(super) fn count(&self, n: u32) -> u32 {
-        let mask = if n >= 128 {
-            u128::MAX
-        } else {
-            (1u128 << n) - 1
-        };
-        (self.0 & mask).count_ones()
-    }
-}
-
 /// The policy. See the module docs for the rules.
 pub struct Guard {
     cfg: GuardConfig,
@@ -239,48 +239,14 @@ pub struct Guard {
     talking: bool,
     muted: bool,
     last_auto_change: f64,
-    /// Music measure of the last `mid_talk_factor * music_len` hops (ring): the confirmation
-    /// window is its newest `music_len`, the mid-conversation window all of it.
-    music: Vec<f32>,
-    music_len: usize,
-    music_pos: usize,
-    /// Sums of the confirmation window and of the whole ring.
-    music_sum: f32,
-    music_long_sum: f32,
-    /// Fast average of the plain-music probability (about 150 ms).
-    music_fast: f32,
-    /// `music_fast` as it was before the current run of far-end speech began: the bed the speech
-    /// came over, not the speech itself partly heard as music.
-    bed: f32,
-    /// The same for clean speech.
-    speech_fast: f32,
-    hops_seen: u64,
-    speech_bits: Bits,
-    /// Hops of speech without music under it.
-    clean_bits: Bits,
-    /// Hops the classifier called clearly music.
-    music_bits: Bits,
-    /// Hops the classifier called silence.
-    silence_bits: Bits,
     /// Far-end speech hops in the first [`Tuning::return_check_s`] after the last reopening.
     return_speech_hops: u32,
-    /// Hops the classifier called music, however quiet (a ducked bed may sit under the floor).
-    bed_bits: Bits,
-    last_far_speech: f64,
-    /// When clean far-end speech (no music under it) was last present.
-    last_clean_speech: f64,
-    /// When the far end was last talking: [`Tuning::talk_s`] of clean speech within a second.
-    last_talk: f64,
-    /// When music was last clearly present.
-    last_music: f64,
     last_mic: f64,
     store: PrintStore,
     /// Prints of the last [`Tuning::lead_in_s`] while live: the loop's first announcement often
     /// plays just before the guard is sure it is a hold, and its repeat must still be recognised.
     /// Kept only when no conversation took place in that time.
     lead_in: std::collections::VecDeque<(u16, bool)>,
-    recent: [(u16, bool); MAX_QUERY],
-    recent_pos: usize,
     /// Far-end speech judged not to be the agent, and when it was last heard.
     held_until: Option<f64>,
     cand: Option<Candidate>,
@@ -289,29 +255,8 @@ pub struct Guard {
     /// Speech early in this hold is probably the queue's greeting (see `judge_speech`).
     greeting_expected: bool,
     last_reopen: f64,
-    /// The far end has sounded at least once: before that there is no call to be on hold in.
-    heard_far: bool,
-    /// Linear band power of the last [`Tuning::loud_s`] (ring, indexed by hop).
-    power: Vec<f32>,
-    /// Short loudness (dB, mean power over [`Tuning::loud_s`]) of the last
-    /// [`Tuning::loud_history_s`] (ring, indexed by hop).
-    loudness: Vec<f32>,
-    /// The music bed's usual short loudness on this hold (dB), when there is one.
-    bed_db: Option<f32>,
-    /// The bed ducked in the second before the current run of far-end speech began.
-    voice_ducked: bool,
-    /// The current run of far-end speech came as the bed ducked for it: the music played on under
-    /// its usual level up to the voice, with no silence between.
-    voice_into_duck: bool,
     /// The last reopening was for a voice over a bed that did not duck for it.
     reopened_over_bed: bool,
-    /// Silence hops in a row, and whether music played just before them.
-    silent_run: u32,
-    music_before_silence: bool,
-    /// When the last short hole in the music ended.
-    last_dropout_end: f64,
-    /// The current run of far-end speech came out of such a hole.
-    voice_after_dropout: bool,
     /// Turn-taking between the user and the far end.
     turns: Turns,
     /// When the far end last answered the user back.
@@ -323,8 +268,8 @@ pub struct Guard {
     last_reopen_reason: Reason,
     /// The far end is answering the user back: its turn does not mute.
     answering: bool,
-    /// Hops in a row the classifier has heard clear music.
-    music_run: u32,
+    /// What the far end's recent hops say.
+    ev: Evidence,
 }
 
 impl Guard {
@@ -335,7 +280,6 @@ impl Guard {
 
     /// The same with the policy's own tuning replaced (for experiments and tests).
     pub fn with_tuning(cfg: GuardConfig, tune: Tuning, hop_s: f64) -> Self {
-        let music_len = ((cfg.music_confirm_s / hop_s).round() as usize).max(1);
         let memory = ((cfg.memory_s / hop_s) as usize).max(MAX_QUERY * 4);
         let n = Hops::new(&tune, hop_s);
         Self {
@@ -345,54 +289,24 @@ impl Guard {
             talking: false,
             muted: false,
             last_auto_change: f64::NEG_INFINITY,
-            music: vec![0.0; tune.mid_talk_factor * music_len],
-            music_len,
-            music_pos: 0,
-            music_sum: 0.0,
-            music_long_sum: 0.0,
-            music_fast: 0.0,
-            bed: 0.0,
-            speech_fast: 0.0,
-            hops_seen: 0,
-            speech_bits: Bits::default(),
-            clean_bits: Bits::default(),
-            music_bits: Bits::default(),
-            silence_bits: Bits::default(),
             return_speech_hops: 0,
-            bed_bits: Bits::default(),
-            last_far_speech: f64::NEG_INFINITY,
-            last_clean_speech: f64::NEG_INFINITY,
-            last_talk: f64::NEG_INFINITY,
-            last_music: f64::NEG_INFINITY,
             last_mic: f64::NEG_INFINITY,
             store: PrintStore::new(memory),
             lead_in: std::collections::VecDeque::with_capacity(
                 (tune.lead_in_s / hop_s) as usize + 1,
             ),
-            recent: [(0, false); MAX_QUERY],
-            recent_pos: 0,
             held_until: None,
             cand: None,
             episode: None,
             greeting_expected: false,
             last_reopen: f64::NEG_INFINITY,
-            heard_far: false,
-            power: vec![0.0; n.loud],
-            loudness: vec![f32::MIN; n.loud_history],
-            bed_db: None,
-            voice_ducked: true,
-            voice_into_duck: false,
             reopened_over_bed: false,
-            silent_run: 0,
-            music_before_silence: false,
-            last_dropout_end: f64::NEG_INFINITY,
-            voice_after_dropout: false,
             turns: Turns::new(&tune, &n, hop_s),
+            ev: Evidence::new(&cfg, &tune, &n, hop_s),
             last_exchange: f64::NEG_INFINITY,
             flaps: 0,
             last_reopen_reason: Reason::AgentSpeech,
             answering: false,
-            music_run: 0,
             cfg,
             tune,
             n,
@@ -486,62 +400,11 @@ impl Guard {
 
     /// Feeds one hop. Returns the change of output, if any; `event` hears what the guard noticed.
     pub fn step(&mut self, x: &Input, mut event: impl FnMut(Event)) -> Option<Transition> {
-        self.hops_seen += 1;
         let t = x.t;
-        self.heard_far |= x.far_active;
-        let speechy = x.far_active && x.probs.speech() > self.tune.speech_p;
-        self.speech_bits.push(speechy);
-        self.clean_bits
-            .push(speechy && x.probs.get(Class::Speech) > x.probs.get(Class::SpeechOverMusic));
-        let music_hop = x.far_active && x.probs.get(Class::Music) >= self.tune.music_p;
-        self.music_bits.push(music_hop);
-        self.music_run = if music_hop { self.music_run + 1 } else { 0 };
-        let silent = x.probs.get(Class::Silence) > self.tune.silence_p;
-        if silent {
-            if self.silent_run == 0 {
-                let look = self.n.music_before_gap;
-                self.music_before_silence = self.music_bits.count(look) >= look / 2;
-            }
-            self.silent_run = self.silent_run.saturating_add(1);
-        } else {
-            if self.silent_run > 0 && self.silent_run <= self.n.dropout && self.music_before_silence
-            {
-                self.last_dropout_end = t;
-            }
-            self.silent_run = 0;
-        }
-        self.silence_bits.push(silent);
-        self.bed_bits
-            .push(x.probs.get(Class::Music) >= self.tune.music_p);
-        let music_now = x.probs.get(Class::Music)
-            + self.tune.over_music_as_music * x.probs.get(Class::SpeechOverMusic);
-        let ring = self.music.len();
-        self.music_sum += music_now - self.music[(self.music_pos + ring - self.music_len) % ring];
-        self.music_long_sum += music_now - self.music[self.music_pos];
-        self.music[self.music_pos] = music_now;
-        self.music_pos = (self.music_pos + 1) % ring;
-        self.music_fast += self.n.fast * (x.probs.get(Class::Music) - self.music_fast);
-        if !speechy {
-            self.bed = self.music_fast;
-        }
-        self.speech_fast += self.n.fast * (x.probs.get(Class::Speech) - self.speech_fast);
-        let loud_n = self.power.len() as u64;
-        self.power[(self.hops_seen % loud_n) as usize] = 10f32.powf(x.level_db.max(-100.0) / 10.0);
-        // Summed afresh each hop: a running sum would drift over a day in the tray.
-        let mean_power = self.power.iter().sum::<f32>() / loud_n as f32;
-        let loud = 10.0 * mean_power.max(1e-10).log10();
-        let history = self.loudness.len() as u64;
-        self.loudness[(self.hops_seen % history) as usize] = loud;
-        if !speechy && x.probs.get(Class::Music) >= self.tune.music_p && self.hops_seen >= loud_n {
-            // About three seconds of memory: the level the music usually plays at.
-            let b = self.bed_db.get_or_insert(loud);
-            *b += self.n.bed * (loud - *b);
-        }
-        // Only speech is asked about: the music loop repeats too, and an agent talking over it must
-        // not be mistaken for a recording. The memory keeps every sounding hop, so a recording
-        // whose first words were not yet heard as speech still matches its repeat.
-        self.recent[self.recent_pos] = (x.print, speechy);
-        self.recent_pos = (self.recent_pos + 1) % MAX_QUERY;
+        let Heard {
+            speechy,
+            far_speech,
+        } = self.ev.observe(x, &self.tune, &self.n);
 
         // Turn-taking: the far end answering the user back.
         let exchange = self.turns.step(
@@ -563,49 +426,18 @@ impl Guard {
         if exchange.is_some() {
             self.answering = true;
         } else if self.answering
-            && (self.silence_bits.count(self.n.answer_end)
+            && (self.ev.silence_bits.count(self.n.answer_end)
                 >= self.n.answer_end - self.n.answer_end_slack
                 || t - self.last_exchange > self.tune.answer_max_s
-                || self.music_run as f64 * self.hop_s >= self.tune.answer_music_s)
+                || self.ev.music_run as f64 * self.hop_s >= self.tune.answer_music_s)
         {
             self.answering = false;
-        }
-        // Far-end speech "present": half of a short look-back, so clicks do not count.
-        let (presence, music_presence) = (self.n.presence, self.n.music_presence);
-        let far_speech = self.speech_bits.count(presence) >= presence / 2;
-        if far_speech && self.last_far_speech < t - self.tune.voice_gap_s {
-            // A voice begins: did the music make room for it? Judged once for the whole run, since
-            // an announcement's bed stays ducked and what came before it soon leaves the window.
-            self.voice_ducked = self.ducked_before();
-            // Into a duck, not after a stop: music held half of the last second, and the line did
-            // not fall silent before the voice (a hold that stops leaves a gap before the agent
-            // speaks). A pause of a second or less inside the voice keeps its first words'
-            // verdict, either way: once the silence before an agent has left the window, a
-            // syllable heard as music would otherwise make them look like a ducked recording.
-            if t - self.last_far_speech > self.tune.held_gap_s {
-                self.voice_into_duck = self.ducked_just_before()
-                    && self.bed_bits.count(self.n.window) >= self.n.bed_share
-                    && self.silence_bits.count(self.n.gap_window) <= self.n.gap_silence_max;
-            }
-            self.voice_after_dropout = t - self.last_dropout_end <= self.tune.dropout_lead_s;
-        }
-        if far_speech {
-            self.last_far_speech = t;
-        }
-        if self.clean_bits.count(presence) >= presence / 2 {
-            self.last_clean_speech = t;
-        }
-        if self.clean_bits.count(self.n.window) >= self.n.talk {
-            self.last_talk = t;
-        }
-        if self.music_bits.count(music_presence) >= music_presence / 2 {
-            self.last_music = t;
         }
         // The user's voice is a sign of a live call only while it takes part in the conversation:
         // a turn that starts soon after the far end spoke (an answer), or that carries on such a
         // turn. Talk that starts after a long far-end silence is private talk on hold.
         if x.mic_active {
-            let answering = t - self.last_far_speech < self.tune.answer_gap_s
+            let answering = t - self.ev.last_far_speech < self.tune.answer_gap_s
                 || t - self.last_mic < self.tune.turn_gap_s
                 || self.turns.user_answering();
             if answering {
@@ -616,15 +448,15 @@ impl Guard {
         // not only clean speech, keeps the music from muting them again.
         let last_voice = if self.reopened_over_bed && t - self.last_reopen < self.tune.episode_gap_s
         {
-            self.last_far_speech
+            self.ev.last_far_speech
         } else {
-            self.last_clean_speech
+            self.ev.last_clean_speech
         };
         // In the middle of a conversation, music must last twice as long: a voice (or the line
         // noise under the user's answer) heard as music for half a second must not mute a live
         // call. A hold begins after a pause, so it pays this only when its music starts within a
         // second of the last words: on the dev calls, 0.4 s more leak in one call.
-        let mid_talk = t - self.last_talk.max(self.last_mic) < self.tune.mid_talk_s;
+        let mid_talk = t - self.ev.last_talk.max(self.last_mic) < self.tune.mid_talk_s;
         // A person who came back keeps the line: once the far end has backed a reopening with
         // a second of speech (or answered the user), music must for a while also dominate the
         // longer window and run a second without a break before it mutes again. A reopening
@@ -641,11 +473,11 @@ impl Guard {
             && (self.last_reopen_reason == Reason::Conversation
                 || self.return_speech_hops as f64 * self.hop_s >= self.tune.return_speech_s))
             || t - self.last_exchange < self.tune.return_guard_s;
-        let music_ready = self.hops_seen as usize >= self.music_len
-            && self.music_sum / self.music_len as f32 >= self.cfg.music_share
-            && (!(mid_talk || returned)
-                || self.music_long_sum / self.music.len() as f32 >= self.cfg.music_share)
-            && (!returned || self.music_run as f64 * self.hop_s >= self.tune.return_music_run_s)
+        let music_ready = self.ev.music_shares().is_some_and(|(short, long)| {
+            short >= self.cfg.music_share
+                && (!(mid_talk || returned) || long >= self.cfg.music_share)
+        }) && (!returned
+            || self.ev.music_run as f64 * self.hop_s >= self.tune.return_music_run_s)
             && t - last_voice >= self.tune.clear_of_speech_s;
         let can_change = t - self.last_auto_change >= self.cfg.min_dwell_s;
 
@@ -665,10 +497,11 @@ impl Guard {
             )),
             Auto::Live
                 if can_change
-                    && self.heard_far
+                    && self.ev.heard_far
                     && !self.answering
-                    && self.silence_bits.count(self.n.window) >= self.n.silent_hold_quiet
+                    && self.ev.silence_bits.count(self.n.window) >= self.n.silent_hold_quiet
                     && t - self
+                        .ev
                         .last_far_speech
                         .max(self.last_mic)
                         .max(self.last_exchange)
@@ -692,7 +525,7 @@ impl Guard {
                 // for an agent back after the silence. Not while speech is being judged: an agent
                 // whose first words sound like music must not become a greeting.
                 let music_starts = self.cand.is_none()
-                    && self.music_bits.count(self.n.window) >= self.n.music_start;
+                    && self.ev.music_bits.count(self.n.window) >= self.n.music_start;
                 if reason == Reason::SilentHold && (music_ready || music_starts) {
                     // Unless this silence only interrupted a music hold that reopened by mistake
                     // a moment ago: the same hold goes on, and its greeting is long past.
@@ -710,7 +543,8 @@ impl Guard {
                     // the classifier made of them.
                     Some((Auto::Live, Reason::Conversation))
                 } else {
-                    self.judge_speech(x, t, far_speech, can_change, &mut event)
+                    let verdict = self.judge_speech(x, t, far_speech);
+                    self.act_on(verdict, t, can_change, &mut event)
                         .then_some((Auto::Live, Reason::AgentSpeech))
                 }
             }
@@ -755,7 +589,7 @@ impl Guard {
                     _ => self.continued_hold(t),
                 };
                 self.greeting_expected = r == Reason::HoldMusic
-                    || t - self.last_far_speech > self.tune.no_conversation_s;
+                    || t - self.ev.last_far_speech > self.tune.no_conversation_s;
                 self.auto = Auto::Hold { since, reason: r };
             }
             Auto::Live => {
@@ -778,46 +612,37 @@ impl Guard {
             .filter(|_| t - self.last_reopen < self.tune.episode_gap_s)
     }
 
-    /// Whether the music dipped well under its usual level in the last second (or there is no
-    /// music level to compare with).
-    fn ducked_before(&self) -> bool {
-        let quietest = self.loudness.iter().fold(f32::MAX, |m, &l| m.min(l));
-        self.bed_db
-            .is_none_or(|bed| bed - quietest >= self.tune.duck_db)
-    }
-
-    /// Whether the bed sat well under its usual level in the quarter second before the voice
-    /// (about 0.2–0.45 s before its run was confirmed): a duck that lasts up to the voice, not a
-    /// quiet moment of the music somewhere in the last second.
-    fn ducked_just_before(&self) -> bool {
-        let history = self.loudness.len() as u64;
-        let back = (self.hops_seen + history - self.n.duck_lead) % history;
-        self.bed_db
-            .is_some_and(|bed| bed - self.loudness[back as usize] >= self.tune.duck_db)
-    }
-
-    /// Whether the current far-end speech came over the music as a new source: the bed did not
-    /// duck before it (an announcement's producer makes room for the voice; a live agent's line
-    /// does not), and the voice lifts the level clearly above the bed.
-    fn over_bare_bed(&self) -> bool {
-        let now = self.loudness[(self.hops_seen % self.loudness.len() as u64) as usize];
-        !self.voice_ducked
-            && self
-                .bed_db
-                .is_some_and(|bed| now - bed >= self.tune.rise_db)
-    }
-
-    /// While on hold: is this far-end speech the agent? Returns true to reopen.
-    fn judge_speech(
+    /// What the verdict on the far end's speech does: a recording is held muted (with the event
+    /// that says which), an agent reopens when the output may change. Returns true to reopen.
+    fn act_on(
         &mut self,
-        x: &Input,
+        verdict: Verdict,
         t: f64,
-        far_speech: bool,
         can_change: bool,
         event: &mut impl FnMut(Event),
     ) -> bool {
+        match verdict {
+            Verdict::Greeting | Verdict::Repeat { .. } => {
+                event(match verdict {
+                    Verdict::Repeat { ber } => Event::AnnouncementRecognised { t, ber },
+                    _ => Event::EntryAnnouncement { t },
+                });
+                self.held_until = Some(t);
+                self.cand = None;
+                false
+            }
+            Verdict::Agent { bare_bed } if can_change => {
+                self.reopened_over_bed = bare_bed;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// While on hold: who is this far-end speech?
+    fn judge_speech(&mut self, x: &Input, t: f64, far_speech: bool) -> Verdict {
         let Auto::Hold { since, .. } = self.auto else {
-            return false;
+            return Verdict::NoVoice;
         };
         if let Some(until) = self.held_until {
             if far_speech {
@@ -825,33 +650,33 @@ impl Guard {
             } else if t - until > self.tune.held_gap_s {
                 self.held_until = None;
             }
-            return false;
+            return Verdict::Held;
         }
         let need =
             (self.cfg.reopen_speech_s / self.hop_s).round().max(1.0) as u32 * (1 + self.flaps);
-        let window = (need + need / 2).min(self.n.window);
+        let window = ((need as f64 / self.tune.reopen_share) as u32).min(self.n.window);
         // The music must have gone, or clean speech must clearly outweigh it.
         // Speech after a silence had no music under it, however much of it sounds like music.
-        let music_gone = self.bed < self.tune.music_gone_p
-            || self.music_fast < self.tune.music_gone_p
-            || self.speech_fast > self.music_fast + self.tune.speech_lead;
-        let voiced = self.speech_bits.count(window) >= need;
-        let bare_bed = voiced && !music_gone && self.over_bare_bed();
+        let music_gone = self.ev.bed < self.tune.music_gone_p
+            || self.ev.music_fast < self.tune.music_gone_p
+            || self.ev.speech_fast > self.ev.music_fast + self.tune.speech_lead;
+        let voiced = self.ev.speech_bits.count(window) >= need;
+        let bare_bed = voiced && !music_gone && self.ev.over_bare_bed(&self.tune);
         let onset = voiced && (music_gone || bare_bed);
         let mut cand = match self.cand {
             Some(c) if far_speech || t - c.start < self.tune.candidate_grace_s => c,
             _ if onset => Candidate {
                 start: t,
-                first_hop: self.hops_seen.saturating_sub(window as u64),
+                first_hop: self.ev.hops_seen.saturating_sub(window as u64),
                 hops: 0,
                 over_music: 0,
                 bare_bed,
-                into_duck: self.voice_into_duck,
-                after_dropout: self.voice_after_dropout,
+                into_duck: self.ev.voice_into_duck,
+                after_dropout: self.ev.voice_after_dropout,
             },
             _ => {
                 self.cand = None;
-                return false;
+                return Verdict::NoVoice;
             }
         };
         cand.hops += 1;
@@ -865,23 +690,17 @@ impl Guard {
         // Unless the music is long gone and the user has answered the far end since: a recorded
         // greeting does not wait for the caller's reply, and a hold resumes its music.
         let conversing =
-            t - self.last_music >= self.tune.conversing_s && self.last_mic > self.last_music;
+            t - self.ev.last_music >= self.tune.conversing_s && self.last_mic > self.ev.last_music;
         if self.greeting_expected && cand.start - since < self.cfg.entry_window_s && !conversing {
-            event(Event::EntryAnnouncement { t });
-            self.held_until = Some(t);
-            self.cand = None;
-            return false;
+            return Verdict::Greeting;
         }
-        let qlen = ((self.hops_seen - cand.first_hop) as usize + self.n.query_lead).min(MAX_QUERY);
-        let query: [(u16, bool); MAX_QUERY] =
-            std::array::from_fn(|i| self.recent[(self.recent_pos + i) % MAX_QUERY]);
+        let qlen =
+            ((self.ev.hops_seen - cand.first_hop) as usize + self.n.query_lead).min(MAX_QUERY);
+        let query = self.ev.recent_prints();
         let query = &query[MAX_QUERY - qlen..];
         let (ber, bits) = self.store.best_match(query, qlen + self.n.query_slack);
         if bits > 0 && ber <= repeat_threshold(bits, self.cfg.repeat_z) {
-            event(Event::AnnouncementRecognised { t, ber });
-            self.held_until = Some(t);
-            self.cand = None;
-            return false;
+            return Verdict::Repeat { ber };
         }
         // Speech over a music bed may be a ducked announcement whose print needs longer to emerge.
         let over_music = cand.over_music * 2 > cand.hops;
@@ -889,7 +708,7 @@ impl Guard {
         // Speech over a music bed stays muted (a ducked announcement, or music heard as speech):
         // it reopens once clean speech stands on its own — the music stopped or faded under a
         // live agent — or, failing a verdict, after the longest wait.
-        let clean = self.clean_bits.count(window) >= need;
+        let clean = self.ev.clean_bits.count(window) >= need;
         let decided = if cand.into_duck {
             // A voice that comes as the music ducks for it is how a recorded announcement is
             // mixed; a live agent's line does not duck the hold music. Clean as it sounds over the
@@ -907,11 +726,13 @@ impl Guard {
         } else {
             true
         };
-        let reopen = decided && can_change;
-        if reopen {
-            self.reopened_over_bed = cand.bare_bed;
+        if decided {
+            Verdict::Agent {
+                bare_bed: cand.bare_bed,
+            }
+        } else {
+            Verdict::Wait
         }
-        reopen
     }
 }
 

@@ -25,11 +25,12 @@ pub struct Tuning {
     pub over_music_as_music: f32,
     /// The look-back of the per-hop flags, "the last second" of the rules below (s).
     pub window_s: f64,
-    /// Far-end (clean) speech is present when it held half of this look-back (s): clicks do not
-    /// count.
+    /// Far-end (clean) speech is present when it held [`Self::presence_share`] of this
+    /// look-back (s): clicks do not count.
     pub presence_s: f64,
-    /// Music is present when it held half of this look-back (s).
+    /// Music is present when it held [`Self::presence_share`] of this look-back (s).
     pub music_presence_s: f64,
+    pub presence_share: f64,
     /// Time constant of the fast music and speech averages (s): a tenth of the way to the new
     /// value per 16-ms hop, about 150 ms.
     pub fast_tau_s: f64,
@@ -83,6 +84,9 @@ pub struct Tuning {
     /// Mistakes counted toward the longer run of speech a reopening then needs (at most three
     /// times the usual run).
     pub max_flaps: u32,
+    /// The run of speech that reopens must fill this share of its look-back (the rest may be
+    /// gaps between words).
+    pub reopen_share: f64,
 
     // Conversation: the user and the far end taking turns.
     /// Two exchanges this close (s) make a conversation even when the classifier heard the far
@@ -179,8 +183,10 @@ pub struct Tuning {
     /// calls; the sound after such a burst is the same music, but its first quarter second,
     /// judged with the hole in its context, can sound like speech.
     pub dropout_s: f64,
-    /// Music held half of this look-back (s) before a silence for the silence to be a hole in it.
+    /// Music held [`Self::music_before_gap_share`] of this look-back (s) before a silence for
+    /// the silence to be a hole in it.
     pub music_before_gap_s: f64,
+    pub music_before_gap_share: f64,
     /// A voice confirmed this soon (s) after such a hole ends came out of it: far-end speech is
     /// confirmed 4–8 hops after its first speech hop.
     pub dropout_lead_s: f64,
@@ -196,6 +202,7 @@ pub const TUNING: Tuning = Tuning {
     window_s: 1.024,
     presence_s: 0.128,
     music_presence_s: 0.256,
+    presence_share: 0.5,
     // -0.016 / ln(0.9): exactly a tenth per 16-ms hop.
     fast_tau_s: 0.151_859_545_296_478_5,
 
@@ -214,6 +221,7 @@ pub const TUNING: Tuning = Tuning {
     return_music_run_s: 1.0,
     flap_s: 5.0,
     max_flaps: 2,
+    reopen_share: 2.0 / 3.0,
 
     exchanges_s: 30.0,
     answer_end_s: 0.512,
@@ -256,6 +264,7 @@ pub const TUNING: Tuning = Tuning {
 
     dropout_s: 0.192,
     music_before_gap_s: 0.512,
+    music_before_gap_share: 0.5,
     dropout_lead_s: 0.25,
 };
 
@@ -268,7 +277,9 @@ pub const MAX_WINDOW_HOPS: u32 = 128;
 pub struct Hops {
     pub window: u32,
     pub presence: u32,
+    pub presence_need: u32,
     pub music_presence: u32,
+    pub music_presence_need: u32,
     pub music_start: u32,
     pub silent_hold_quiet: u32,
     pub talk: u32,
@@ -280,6 +291,7 @@ pub struct Hops {
     pub duck_lead: u64,
     pub dropout: u32,
     pub music_before_gap: u32,
+    pub music_before_gap_need: u32,
     pub sound: u32,
     pub sound_need: u32,
     pub answer_window: u32,
@@ -300,11 +312,15 @@ impl Hops {
         let window = n(t.window_s);
         let share = |share: f64, of: u32| (share * of as f64).round() as u32;
         let (sound, answer_window) = (n(t.sound_s), n(t.answer_window_s));
+        let (presence, music_presence) = (n(t.presence_s), n(t.music_presence_s));
+        let music_before_gap = n(t.music_before_gap_s);
         let smoothing = |tau: f64| (1.0 - (-hop_s / tau).exp()) as f32;
         Self {
             window,
-            presence: n(t.presence_s),
-            music_presence: n(t.music_presence_s),
+            presence,
+            presence_need: share(t.presence_share, presence),
+            music_presence,
+            music_presence_need: share(t.presence_share, music_presence),
             music_start: n(t.music_start_s),
             silent_hold_quiet: n(t.silent_hold_quiet_s),
             talk: n(t.talk_s),
@@ -315,7 +331,8 @@ impl Hops {
             gap_silence_max: (t.gap_silence_max_s / hop_s).round() as u32,
             duck_lead: n(t.duck_lead_s) as u64,
             dropout: n(t.dropout_s),
-            music_before_gap: n(t.music_before_gap_s),
+            music_before_gap,
+            music_before_gap_need: share(t.music_before_gap_share, music_before_gap),
             sound,
             sound_need: share(t.sound_share, sound),
             answer_window,
@@ -344,6 +361,14 @@ mod tests {
         assert_eq!((h.silent_hold_quiet, h.talk, h.answer_end), (48, 24, 32));
         assert_eq!((h.gap_window, h.duck_lead, h.dropout), (20, 12, 12));
         assert_eq!((h.loud, h.loud_history, h.music_before_gap), (16, 64, 32));
+        assert_eq!(
+            (
+                h.presence_need,
+                h.music_presence_need,
+                h.music_before_gap_need
+            ),
+            (4, 8, 16)
+        );
         assert_eq!(
             (h.sound, h.sound_need, h.answer_window, h.answer_need),
             (8, 5, 16, 12)

@@ -8,7 +8,7 @@
 //! or a tone: a voice it mistakes for music still answers, and a line's steady background noise
 //! (which it has learned to call silence) does not.
 
-use super::rules::Bits;
+use super::evidence::Bits;
 use super::tuning::{Hops, Tuning};
 
 /// The far end answered the user back.
