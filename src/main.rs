@@ -204,6 +204,10 @@ enum Cmd {
         /// Training passes to try instead of the checked-in design.
         #[arg(long)]
         epochs: Option<usize>,
+        /// Speed-perturbed copies of every call to train on as well (comma-separated speeds,
+        /// e.g. 0.9,1.1); held-out calls are scored as recorded.
+        #[arg(long, value_delimiter = ',')]
+        speeds: Vec<f64>,
         /// Print what the guard decided on the calls whose names contain this, with their labels.
         #[arg(long)]
         trace: Option<String>,
@@ -646,6 +650,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             hidden,
             members,
             epochs,
+            speeds,
             trace,
             guard,
             score,
@@ -658,7 +663,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             use holdguard::train::crossval as cv;
             let started = Instant::now();
-            let corpus = holdguard::train::data::Corpus::load(&dirs)?;
+            if let Some(s) = speeds.iter().find(|s| !(0.5..=2.0).contains(*s)) {
+                anyhow::bail!("--speeds {s}: a speed must lie between 0.5 and 2");
+            }
+            let corpus = holdguard::train::data::Corpus::load_with(&dirs, &speeds)?;
             eprintln!(
                 "{} calls analysed in {:.1} s",
                 corpus.calls.len(),
@@ -685,9 +693,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .calls
                 .iter()
                 .map(|c| {
-                    score
-                        .as_ref()
-                        .is_none_or(|s| s.iter().any(|s| s == holdguard::train::set_of(c)))
+                    c.copy_of.is_none()
+                        && score
+                            .as_ref()
+                            .is_none_or(|s| s.iter().any(|s| s == holdguard::train::set_of(c)))
                 })
                 .collect();
             if !scored.iter().any(|&s| s) {

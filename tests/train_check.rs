@@ -95,3 +95,43 @@ fn lsb_level_differences_are_the_same_data_and_another_clip_is_not() {
     assert!(why.is_some(), "a spliced clip passed as the same data");
     eprintln!("spliced: {}", why.unwrap());
 }
+
+/// `crossval --speeds`: a copy played 10 % faster has a tenth fewer hops, its labels follow it
+/// (the same share of music, the hold's music starting a tenth earlier), and it is marked as a
+/// copy of its call so the folds keep it with it.
+#[test]
+fn speed_perturbed_copies_keep_their_labels_in_step() {
+    if !dev().join(format!("{CALL}.json")).exists() {
+        eprintln!("skipped: ../shared/corpus/dev is not beside the repository");
+        return;
+    }
+    let (far, rate) = decode(&dev().join(format!("{CALL}.far.flac")));
+    let tmp = std::env::temp_dir().join(format!("holdguard-speeds-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    corpus_with(&tmp, &far, rate);
+    let corpus = Corpus::load_with(&[tmp.clone()], &[1.1]).unwrap();
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert_eq!(corpus.calls.len(), 2);
+    let (a, b) = (&corpus.calls[0], &corpus.calls[1]);
+    assert_eq!((a.copy_of, b.copy_of), (None, Some(0)));
+    assert!(b.mic.is_empty(), "a copy is for training only");
+    let expected = a.far.len() as f64 / 1.1;
+    assert!(
+        (b.far.len() as f64 - expected).abs() <= 2.0,
+        "{} hops",
+        b.far.len()
+    );
+    let music = |c: &holdguard::train::data::CallData| {
+        let decided = c.truth.iter().flatten().count() as f64;
+        let music = c.truth.iter().flatten().filter(|&&y| y == 2).count() as f64;
+        (music / decided, c.truth.iter().position(|&y| y == Some(2)))
+    };
+    let ((share_a, first_a), (share_b, first_b)) = (music(a), music(b));
+    assert!((share_a - share_b).abs() < 0.02, "{share_a} vs {share_b}");
+    let (first_a, first_b) = (first_a.unwrap() as f64, first_b.unwrap() as f64);
+    assert!(
+        (first_a / 1.1 - first_b).abs() <= 6.0,
+        "{first_a} vs {first_b}"
+    );
+    assert_eq!(a.sources, b.sources);
+}

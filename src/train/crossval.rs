@@ -85,10 +85,21 @@ pub const TRAIN_ONLY: usize = usize::MAX;
 /// The other calls are [`TRAIN_ONLY`]. A local search from fixed random starts, so the split
 /// depends only on the labels.
 pub fn make_folds(corpus: &Corpus, k: usize, scored: &[bool]) -> Folds {
-    let idx: Vec<usize> = (0..corpus.calls.len()).filter(|&c| scored[c]).collect();
+    let idx: Vec<usize> = (0..corpus.calls.len())
+        .filter(|&c| scored[c] && corpus.calls[c].copy_of.is_none())
+        .collect();
     let n = idx.len();
     let k = k.clamp(2, n.max(2));
-    let classes: Vec<Vec<(SourceSet, u32, u32)>> = corpus.calls.iter().map(hop_classes).collect();
+    // Speed-perturbed copies go where their call goes and do not weigh on the split, so the
+    // folds are the same with and without them.
+    let classes: Vec<Vec<(SourceSet, u32, u32)>> = corpus
+        .calls
+        .iter()
+        .map(|c| match c.copy_of {
+            Some(_) => Vec::new(),
+            None => hop_classes(c),
+        })
+        .collect();
     let total: f64 = classes
         .iter()
         .flatten()
@@ -297,7 +308,9 @@ pub fn crossval(corpus: &Corpus, folds: &Folds, opts: &Options) -> Vec<DrawRepor
         } else {
             for f in 0..k {
                 let h = folds.held_out[f];
-                let (xs, ys) = training_set(corpus, |c| folds.fold[c] != f, |heard| heard & h == 0);
+                let home = |c: usize| corpus.calls[c].copy_of.unwrap_or(c);
+                let (xs, ys) =
+                    training_set(corpus, |c| folds.fold[home(c)] != f, |heard| heard & h == 0);
                 train_hops.push(xs.len());
                 let trained = fit(&xs, &ys, &opts.design, draw);
                 let test: Vec<usize> = (0..corpus.calls.len())
@@ -505,6 +518,8 @@ mod tests {
             truth: vec![Some(Class::Speech as u8); heard.len()],
             heard,
             sources,
+            far_path: "f".into(),
+            copy_of: None,
         }
     }
 

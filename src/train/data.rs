@@ -24,6 +24,8 @@ pub type SourceSet = u128;
 /// One labelled call, analysed.
 pub struct CallData {
     pub labels: CallLabels,
+    /// The far-end recording.
+    pub far_path: PathBuf,
     /// Far-end features, one per hop.
     pub far: Vec<Features>,
     /// Length of the far-end recording (seconds), as `analyze` counts it.
@@ -38,6 +40,59 @@ pub struct CallData {
     pub heard: Vec<SourceSet>,
     /// Every recording on the call's far end.
     pub sources: SourceSet,
+    /// For a speed-perturbed copy made for training (see [`Corpus::load_with`]), the index of
+    /// the call it was made from; `None` for the call as recorded.
+    pub copy_of: Option<usize>,
+}
+
+impl CallData {
+    /// A call's hops with their reference classes and the recordings they hear; `speed` is how
+    /// many times as fast as recorded the features heard it (hop times scale by it).
+    fn new(
+        labels: CallLabels,
+        far_path: PathBuf,
+        far: Vec<Features>,
+        duration: f64,
+        mic: Vec<bool>,
+        speed: f64,
+        bit: &dyn Fn(&str) -> SourceSet,
+    ) -> Self {
+        let spans: Vec<(f64, f64, SourceSet)> = labels
+            .segments
+            .iter()
+            .map(|s| {
+                let set = labels.segment_sources(s).iter().fold(0, |m, n| m | bit(n));
+                (s.start, s.end, set)
+            })
+            .filter(|&(_, _, set)| set != 0)
+            .collect();
+        let mut truth = Vec::with_capacity(far.len());
+        let mut heard = Vec::with_capacity(far.len());
+        for (i, f) in far.iter().enumerate() {
+            let t = (i as f64 + 1.0) * HOP_SECONDS * speed;
+            truth.push((!left_out(f)).then(|| labels.truth_at(t, f.active) as u8));
+            heard.push(
+                spans
+                    .iter()
+                    .filter(|&&(a, b, _)| {
+                        a < t + HEARD_AFTER_S * speed && b > t - HEARD_BEFORE_S * speed
+                    })
+                    .fold(0, |m, &(_, _, set)| m | set),
+            );
+        }
+        let sources = spans.iter().fold(0, |m, &(_, _, set)| m | set);
+        Self {
+            labels,
+            far_path,
+            far,
+            duration,
+            mic,
+            truth,
+            heard,
+            sources,
+            copy_of: None,
+        }
+    }
 }
 
 /// Every call of one or more corpus folders.
@@ -49,8 +104,16 @@ pub struct Corpus {
 
 /// Far-end features of a whole file, hop by hop, and its length in seconds.
 pub fn file_features(path: &Path) -> Result<(Vec<Features>, f64), SourceError> {
+    file_features_at(path, 1.0)
+}
+
+/// Far-end features of a file played `speed` times as fast (pitch and tempo together, as a tape
+/// would): the recording is read as if its rate were `speed` times what it says. The length
+/// returned is the recording's own.
+pub fn file_features_at(path: &Path, speed: f64) -> Result<(Vec<Features>, f64), SourceError> {
     let mut src = AudioSource::open(path)?;
-    let mut rs = StreamResampler::new(src.rate(), ANALYSIS_RATE);
+    let rate_in = (src.rate() as f64 * speed).round() as u32;
+    let mut rs = StreamResampler::new(rate_in, ANALYSIS_RATE);
     let mut fx = FeatureExtractor::new();
     let (mut raw, mut res, mut out) = (Vec::new(), Vec::new(), Vec::new());
     let mut seconds = 0.0;
@@ -138,40 +201,47 @@ impl Corpus {
         let mut calls = Vec::with_capacity(labelled.len());
         for (c, a) in labelled.into_iter().zip(analysed) {
             let ((far, duration), mic) = a?;
-            let labels = c.labels;
-            let spans: Vec<(f64, f64, SourceSet)> = labels
-                .segments
-                .iter()
-                .map(|s| {
-                    let set = labels.segment_sources(s).iter().fold(0, |m, n| m | bit(n));
-                    (s.start, s.end, set)
-                })
-                .filter(|&(_, _, set)| set != 0)
-                .collect();
-            let mut truth = Vec::with_capacity(far.len());
-            let mut heard = Vec::with_capacity(far.len());
-            for (i, f) in far.iter().enumerate() {
-                let t = (i as f64 + 1.0) * HOP_SECONDS;
-                truth.push((!left_out(f)).then(|| labels.truth_at(t, f.active) as u8));
-                heard.push(
-                    spans
-                        .iter()
-                        .filter(|&&(a, b, _)| a < t + HEARD_AFTER_S && b > t - HEARD_BEFORE_S)
-                        .fold(0, |m, &(_, _, set)| m | set),
-                );
-            }
-            let sources = spans.iter().fold(0, |m, &(_, _, set)| m | set);
-            calls.push(CallData {
-                labels,
-                far,
-                duration,
-                mic,
-                truth,
-                heard,
-                sources,
-            });
+            calls.push(CallData::new(
+                c.labels, c.far_path, far, duration, mic, 1.0, &bit,
+            ));
         }
         Ok(Self { calls, sources })
+    }
+
+    /// [`Corpus::load`], and for every `speeds` entry a copy of each call played that many times
+    /// as fast, labelled the same (every time scaled). Speed perturbation (Ko et al., 2015, for
+    /// speech recognition: 0.9 and 1.1) moves every voice's pitch and speaking rate and every
+    /// track's key and tempo, so the networks meet more voices and tunes than the recordings hold.
+    /// The copies have no microphone track: they are for training only.
+    pub fn load_with(dirs: &[PathBuf], speeds: &[f64]) -> anyhow::Result<Self> {
+        let mut corpus = Self::load(dirs)?;
+        let originals = corpus.calls.len();
+        let jobs: Vec<(usize, f64)> = speeds
+            .iter()
+            .filter(|&&s| s != 1.0)
+            .flat_map(|&s| (0..originals).map(move |c| (c, s)))
+            .collect();
+        let calls = &corpus.calls;
+        let copies = parallel_map(&jobs, |&(c, speed)| {
+            file_features_at(&calls[c].far_path, speed)
+        });
+        let sources = corpus.sources.clone();
+        let bit = |name: &str| -> SourceSet {
+            sources
+                .iter()
+                .position(|s| s == name)
+                .map_or(0, |i| 1u128 << i)
+        };
+        for (&(c, speed), r) in jobs.iter().zip(copies) {
+            let (far, duration) = r?;
+            let labels = corpus.calls[c].labels.clone();
+            let path = corpus.calls[c].far_path.clone();
+            let mut copy =
+                CallData::new(labels, path, far, duration / speed, Vec::new(), speed, &bit);
+            copy.copy_of = Some(c);
+            corpus.calls.push(copy);
+        }
+        Ok(corpus)
     }
 
     /// Names of the recordings in a set.
