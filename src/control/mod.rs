@@ -6,54 +6,44 @@
 //! tick and publishes a [`Status`] snapshot that they read. Nothing here runs in an audio callback,
 //! so a mutex is fine.
 //!
-//! In here: `status` is what the guard publishes, `socket` the local control socket the commands
-//! reach it through, `instance` the lock that keeps one guard per user.
+//! In here: `status` is what the guard publishes, `requests` its mailbox, `window` what is asked
+//! of the window (shown, on which page), `socket` the local control socket the commands reach it
+//! through, `instance` the lock that keeps one guard per user.
 
 mod instance;
+mod requests;
 mod socket;
 mod status;
+mod window;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::guard::Command;
-
 pub use instance::{runtime_dir, single_instance, InstanceError};
+pub use requests::{Request, Requests};
 pub use socket::{answer, socket_path, ClientError, Server};
 #[cfg(unix)]
 pub use socket::{request, serve};
 pub use status::{clock, now_unix, Slot, State, Status, SLOT_S, TIMELINE_S};
+pub use window::WindowRequests;
 
-/// What the rest of the program asks of the guard.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Request {
-    Command(Command),
-    /// Remove these intervals (call id, start) from the journal.
-    Delete(Vec<(String, f64)>),
-}
-
-struct Inner {
+/// What the guard publishes: its status and the recent timeline.
+struct Published {
     status: Status,
     timeline: VecDeque<Slot>,
-    pending: Vec<(u64, Request)>,
-    applied: u64,
-    next: u64,
-    /// Replies to requests that can fail (deletes), by sequence number.
-    errors: Vec<(u64, String)>,
 }
 
 type Waker = Box<dyn Fn() + Send + Sync>;
 
 /// The one meeting point of the guard thread and everything that controls or shows it.
 pub struct Controller {
-    inner: Mutex<Inner>,
-    applied: Condvar,
+    published: Mutex<Published>,
+    requests: Requests,
+    window: WindowRequests,
     stop: AtomicBool,
     restart: AtomicBool,
-    show: AtomicU64,
-    view: Mutex<Option<String>>,
     quiet_far_until_ms: AtomicU64,
     wakers: Mutex<Vec<Waker>>,
 }
@@ -61,19 +51,14 @@ pub struct Controller {
 impl Default for Controller {
     fn default() -> Self {
         Self {
-            inner: Mutex::new(Inner {
+            published: Mutex::new(Published {
                 status: Status::default(),
                 timeline: VecDeque::with_capacity((TIMELINE_S / SLOT_S) as usize + 1),
-                pending: Vec::new(),
-                applied: 0,
-                next: 1,
-                errors: Vec::new(),
             }),
-            applied: Condvar::new(),
+            requests: Requests::default(),
+            window: WindowRequests::default(),
             stop: AtomicBool::new(false),
             restart: AtomicBool::new(false),
-            show: AtomicU64::new(0),
-            view: Mutex::new(None),
             quiet_far_until_ms: AtomicU64::new(0),
             wakers: Mutex::new(Vec::new()),
         }
@@ -86,19 +71,13 @@ impl Controller {
     }
 
     // A panic elsewhere must not take the controls down with it: the data is plain values.
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Published> {
+        self.published.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues a request; returns its sequence number.
+    /// Queues a request for the guard; returns its sequence number.
     pub fn submit(&self, req: Request) -> u64 {
-        let seq = {
-            let mut i = self.lock();
-            let seq = i.next;
-            i.next += 1;
-            i.pending.push((seq, req));
-            seq
-        };
+        let seq = self.requests.submit(req);
         self.wake();
         seq
     }
@@ -106,46 +85,19 @@ impl Controller {
     /// Waits until the guard has applied request `seq`; `Err` carries its failure. Gives up
     /// (returning `Ok(false)`) after `timeout`, e.g. when no guard is running.
     pub fn wait(&self, seq: u64, timeout: Duration) -> Result<bool, String> {
-        let deadline = std::time::Instant::now() + timeout;
-        let mut i = self.lock();
-        while i.applied < seq {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                return Ok(false);
-            }
-            i = self
-                .applied
-                .wait_timeout(i, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-        match i.errors.iter().position(|(s, _)| *s == seq) {
-            Some(k) => Err(i.errors.remove(k).1),
-            None => Ok(true),
-        }
+        self.requests.wait(seq, timeout)
     }
 
     /// The guard thread takes the queued requests.
     pub fn take_requests(&self) -> Vec<(u64, Request)> {
-        std::mem::take(&mut self.lock().pending)
+        self.requests.take()
     }
 
     /// The guard thread says requests up to `seq` are done (`error` for the one that failed).
     pub fn applied(&self, seq: u64, error: Option<String>) {
-        {
-            let mut i = self.lock();
-            i.applied = i.applied.max(seq);
-            if let Some(e) = error {
-                i.errors.push((seq, e));
-                if i.errors.len() > 16 {
-                    i.errors.remove(0);
-                }
-            }
-        }
-        self.applied.notify_all();
+        self.requests.applied(seq, error);
     }
 
-    /// A copy of the status.
     pub fn status(&self) -> Status {
         self.lock().status.clone()
     }
@@ -190,7 +142,7 @@ impl Controller {
     /// Asks everything to shut down.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        self.applied.notify_all();
+        self.requests.notify_all();
         self.wake();
     }
 
@@ -214,30 +166,17 @@ impl Controller {
     }
 
     /// Asks the window to come forward.
-    pub fn request_show(&self) {
-        self.show.fetch_add(1, Ordering::SeqCst);
+    /// Asks the window to come forward, on page `view` if given.
+    pub fn show_window(&self, view: Option<&str>) {
+        self.window.record(view);
         self.wake();
     }
 
-    /// Asks the window to come forward showing `view` ("guard", "log", "settings", or "letter":
-    /// the rights letters of the latest call).
-    pub fn request_view(&self, view: &str) {
-        *self.view.lock().unwrap_or_else(|e| e.into_inner()) = Some(view.to_string());
-        self.request_show();
+    /// What has been asked of the window.
+    pub fn window(&self) -> &WindowRequests {
+        &self.window
     }
 
-    /// The view last asked for, once.
-    pub fn take_view(&self) -> Option<String> {
-        self.view.lock().unwrap_or_else(|e| e.into_inner()).take()
-    }
-
-    /// How many times the window was asked to come forward.
-    pub fn show_requests(&self) -> u64 {
-        self.show.load(Ordering::SeqCst)
-    }
-
-    /// Our own sounds (chime, click) play on the default output, which may be what the guard
-    /// listens to: it treats the far end as silent until `until` (Unix seconds).
     pub fn quiet_far_until(&self, until: f64) {
         self.quiet_far_until_ms
             .fetch_max((until * 1000.0) as u64, Ordering::SeqCst);
@@ -267,6 +206,7 @@ impl Controller {
 mod tests {
     use super::*;
     use crate::dsp::class::Class;
+    use crate::guard::Command;
 
     #[test]
     fn the_status_line_says_when_the_devices_are_released() {
@@ -350,12 +290,12 @@ mod tests {
         );
         assert_eq!(request(&path, "talk end").unwrap().state, State::ManualMute);
         assert_eq!(request(&path, "resume").unwrap().state, State::Live);
-        let before = ctl.show_requests();
+        let before = ctl.window().shown();
         request(&path, "show").unwrap();
-        assert_eq!(ctl.show_requests(), before + 1);
+        assert_eq!(ctl.window().shown(), before + 1);
         request(&path, "show log").unwrap();
-        assert_eq!(ctl.take_view().as_deref(), Some("log"));
-        assert_eq!(ctl.take_view(), None);
+        assert_eq!(ctl.window().take_view().as_deref(), Some("log"));
+        assert_eq!(ctl.window().take_view(), None);
         assert!(matches!(
             request(&path, "explode"),
             Err(ClientError::Refused(_))

@@ -69,11 +69,11 @@ pub fn answer(ctl: &Controller, line: &str) -> serde_json::Value {
     let cmd = match line {
         "status" => None,
         "show" => {
-            ctl.request_show();
+            ctl.show_window(None);
             None
         }
         "show guard" | "show log" | "show settings" | "show letter" => {
-            ctl.request_view(&line[5..]);
+            ctl.show_window(Some(&line[5..]));
             None
         }
         "mute" => Some(Command::Mute),

@@ -134,10 +134,10 @@ impl eframe::App for App {
                 alert::notify_agent_back();
             }
         }
-        let shows = self.ctl.show_requests();
+        let shows = self.ctl.window().shown();
         if shows != self.shows_seen {
             self.shows_seen = shows;
-            if let Some(v) = self.ctl.take_view() {
+            if let Some(v) = self.ctl.window().take_view() {
                 self.view.tab = match v.as_str() {
                     "log" => view::Tab::Log,
                     "letter" => {
@@ -262,7 +262,7 @@ pub fn run_app(opts: AppOptions) -> anyhow::Result<ExitCode> {
                 ctl: app_ctl.clone(),
                 tray,
                 hotkey: None,
-                shows_seen: app_ctl.show_requests(),
+                shows_seen: app_ctl.window().shown(),
                 agent_back_seen: 0,
                 visible: !opts.hidden,
                 quitting: false,

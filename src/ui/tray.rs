@@ -102,7 +102,7 @@ impl Tray {
                     Command::Pause
                 }));
             } else if ev.id == "open" {
-                c.request_show();
+                c.show_window(None);
             } else if ev.id == "quit" {
                 c.stop();
             }
@@ -110,7 +110,7 @@ impl Tray {
         let c = ctl.clone();
         TrayIconEvent::set_event_handler(Some(move |ev: TrayIconEvent| {
             if let TrayIconEvent::Click { .. } | TrayIconEvent::DoubleClick { .. } = ev {
-                c.request_show();
+                c.show_window(None);
             }
         }));
         Ok(Self {
