@@ -109,7 +109,7 @@ fn speed_perturbed_copies_keep_their_labels_in_step() {
     let tmp = std::env::temp_dir().join(format!("holdguard-speeds-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     corpus_with(&tmp, &far, rate);
-    let corpus = Corpus::load_with(&[tmp.clone()], &[1.1]).unwrap();
+    let corpus = Corpus::load_with(std::slice::from_ref(&tmp), &[1.1]).unwrap();
     let _ = std::fs::remove_dir_all(&tmp);
     assert_eq!(corpus.calls.len(), 2);
     let (a, b) = (&corpus.calls[0], &corpus.calls[1]);
