@@ -113,7 +113,7 @@ pub fn make_folds(corpus: &Corpus, k: usize, scored: &[bool]) -> Folds {
         .sum::<f64>()
         .max(1.0);
     let held = |a: &[usize]| -> Vec<SourceSet> {
-        let mut h = vec![0; k];
+        let mut h = vec![SourceSet::EMPTY; k];
         for (c, &f) in a.iter().enumerate() {
             if f != TRAIN_ONLY {
                 h[f] |= corpus.calls[c].sources;
@@ -131,7 +131,7 @@ pub fn make_folds(corpus: &Corpus, k: usize, scored: &[bool]) -> Folds {
                     continue;
                 }
                 for &(heard, hops, s) in cl {
-                    if heard & hf == 0 {
+                    if !heard.overlaps(&hf) {
                         all += hops as u64;
                         sp += s as u64;
                     }
@@ -309,8 +309,11 @@ pub fn crossval(corpus: &Corpus, folds: &Folds, opts: &Options) -> Vec<DrawRepor
             for f in 0..k {
                 let h = folds.held_out[f];
                 let home = |c: usize| corpus.calls[c].copy_of.unwrap_or(c);
-                let (xs, ys) =
-                    training_set(corpus, |c| folds.fold[home(c)] != f, |heard| heard & h == 0);
+                let (xs, ys) = training_set(
+                    corpus,
+                    |c| folds.fold[home(c)] != f,
+                    |heard| !heard.overlaps(&h),
+                );
                 train_hops.push(xs.len());
                 let trained = fit(&xs, &ys, &opts.design, draw);
                 let test: Vec<usize> = (0..corpus.calls.len())
@@ -500,14 +503,15 @@ mod tests {
     use crate::eval::labels::CallLabels;
 
     /// A call that plays the recordings in `sources` (bits), each for 50 speech hops.
-    fn call(name: &str, sources: SourceSet) -> CallData {
+    fn call(name: &str, bits: u64) -> CallData {
+        let sources = SourceSet::from_bits(bits);
         let labels: CallLabels = serde_json::from_str(&format!(
             r#"{{"name":"{name}","far":"f","duration":1.0,"expect":{{"mute":[],"open":[]}}}}"#
         ))
         .unwrap();
-        let bits: Vec<SourceSet> = (0..128)
-            .map(|b| 1u128 << b)
-            .filter(|b| sources & b != 0)
+        let bits: Vec<SourceSet> = (0..64)
+            .filter(|&b| sources.contains(b))
+            .map(SourceSet::one)
             .collect();
         let heard: Vec<SourceSet> = bits.iter().flat_map(|&b| [b; 50]).collect();
         CallData {
@@ -555,6 +559,6 @@ mod tests {
         assert_eq!(f.fold[0], f.fold[1]);
         // Both folds get two calls, and only scored calls' recordings are held out.
         assert_eq!(f.fold.iter().filter(|&&x| x == 0).count(), 2);
-        assert_eq!(f.held_out[0] | f.held_out[1], 0b1111);
+        assert_eq!(f.held_out[0] | f.held_out[1], SourceSet::from_bits(0b1111));
     }
 }

@@ -16,10 +16,68 @@ use crate::eval::labels::{load_dir, CallLabels};
 use crate::source::{AudioSource, SourceError};
 
 /// Most distinct recordings (music tracks and speakers) a corpus may name: one bit each.
-pub const MAX_SOURCES: usize = 128;
+pub const MAX_SOURCES: usize = 256;
 
 /// A set of recordings, one bit per entry of [`Corpus::sources`].
-pub type SourceSet = u128;
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SourceSet([u64; MAX_SOURCES / 64]);
+
+impl SourceSet {
+    pub const EMPTY: Self = Self([0; MAX_SOURCES / 64]);
+
+    /// The set of recording `i` alone.
+    pub fn one(i: usize) -> Self {
+        let mut s = Self::EMPTY;
+        s.0[i / 64] = 1 << (i % 64);
+        s
+    }
+
+    /// A set from the low bits of `bits` (for tests and small corpora).
+    pub fn from_bits(bits: u64) -> Self {
+        let mut s = Self::EMPTY;
+        s.0[0] = bits;
+        s
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|&w| w == 0)
+    }
+
+    pub fn contains(&self, i: usize) -> bool {
+        self.0[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    /// Whether the two sets share a recording.
+    pub fn overlaps(&self, other: &Self) -> bool {
+        self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
+    }
+}
+
+impl std::ops::BitOr for SourceSet {
+    type Output = Self;
+    fn bitor(mut self, rhs: Self) -> Self {
+        self |= rhs;
+        self
+    }
+}
+
+impl std::ops::BitOrAssign for SourceSet {
+    fn bitor_assign(&mut self, rhs: Self) {
+        for (a, b) in self.0.iter_mut().zip(rhs.0) {
+            *a |= b;
+        }
+    }
+}
+
+impl std::ops::BitAnd for SourceSet {
+    type Output = Self;
+    fn bitand(mut self, rhs: Self) -> Self {
+        for (a, b) in self.0.iter_mut().zip(rhs.0) {
+            *a &= b;
+        }
+        self
+    }
+}
 
 /// One labelled call, analysed.
 pub struct CallData {
@@ -61,10 +119,13 @@ impl CallData {
             .segments
             .iter()
             .map(|s| {
-                let set = labels.segment_sources(s).iter().fold(0, |m, n| m | bit(n));
+                let set = labels
+                    .segment_sources(s)
+                    .iter()
+                    .fold(SourceSet::EMPTY, |m, n| m | bit(n));
                 (s.start, s.end, set)
             })
-            .filter(|&(_, _, set)| set != 0)
+            .filter(|&(_, _, set)| !set.is_empty())
             .collect();
         let mut truth = Vec::with_capacity(far.len());
         let mut heard = Vec::with_capacity(far.len());
@@ -77,10 +138,12 @@ impl CallData {
                     .filter(|&&(a, b, _)| {
                         a < t + HEARD_AFTER_S * speed && b > t - HEARD_BEFORE_S * speed
                     })
-                    .fold(0, |m, &(_, _, set)| m | set),
+                    .fold(SourceSet::EMPTY, |m, &(_, _, set)| m | set),
             );
         }
-        let sources = spans.iter().fold(0, |m, &(_, _, set)| m | set);
+        let sources = spans
+            .iter()
+            .fold(SourceSet::EMPTY, |m, &(_, _, set)| m | set);
         Self {
             labels,
             far_path,
@@ -187,7 +250,7 @@ impl Corpus {
             sources
                 .iter()
                 .position(|s| s == name)
-                .map_or(0, |i| 1u128 << i)
+                .map_or(SourceSet::EMPTY, SourceSet::one)
         };
         type Analysed = anyhow::Result<((Vec<Features>, f64), Vec<bool>)>;
         let analysed: Vec<Analysed> = parallel_map(&labelled, |c| {
@@ -230,7 +293,7 @@ impl Corpus {
             sources
                 .iter()
                 .position(|s| s == name)
-                .map_or(0, |i| 1u128 << i)
+                .map_or(SourceSet::EMPTY, SourceSet::one)
         };
         for (&(c, speed), r) in jobs.iter().zip(copies) {
             let (far, duration) = r?;
@@ -247,7 +310,7 @@ impl Corpus {
     /// Names of the recordings in a set.
     pub fn names(&self, set: SourceSet) -> Vec<&str> {
         (0..self.sources.len())
-            .filter(|i| set >> i & 1 == 1)
+            .filter(|&i| set.contains(i))
             .map(|i| self.sources[i].as_str())
             .collect()
     }
