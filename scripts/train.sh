@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 dev=$(cd ../shared/corpus/dev && pwd)
 corpus=${CORPUS:-$PWD/target/corpus}
 mkdir -p "$corpus"
-bash scripts/corpus/setup_sources.sh "$corpus/sources"
+bash scripts/corpus/setup_sources.sh "$corpus/sources" --no-fresh
 pids=()
 for set in train extra; do
     if [ ! -f "$corpus/$set/MANIFEST.json" ]; then

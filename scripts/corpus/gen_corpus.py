@@ -9,6 +9,8 @@ in PyPI packages) plus tones/noise, run through a simulated telephone channel.
     python3 tools/gen_corpus.py --set train   --out corpus/train    (seed 3003, 48 calls: 16 templates x 3 variants)
     python3 scripts/corpus/gen_corpus.py --set extra --out corpus/extra --src SRC
                                                           (seed 5005, 48 calls from NEW sources only; see README.md)
+    python3 scripts/corpus/gen_corpus.py --set fresh --out corpus/fresh --src SRC
+                                                          (seed 7007, 48 calls from sources no other set uses)
 
 Outputs per scenario: NAME.far.wav, NAME.mic.wav, NAME.json (labels), and per set
 MANIFEST.md / MANIFEST.json. Same seed + same sources => same files.
@@ -116,6 +118,25 @@ SUNG_VOICES = {
                        "sung exclamations of the Hedgewars 'Singer' voice pack strung into a line"),
 }
 
+# FRESH sources (set "fresh" only; no other set uses them). Flight of the Amazon Queen (1995, English cast not
+# credited): one voice id per character, lines carved from queen.1c by fotaq_extract.py into {src}/fresh/fotaq/CHAR/.
+# Characters with >= 50 s of dialogue; "F0" = median pitch measured in newsrc/FINDINGS.md (sex is a guess from it).
+_FQ = "Flight of the Amazon Queen (Debian flight-of-the-amazon-queen 1.0.0-9, queen.1c dialogue)"
+_FQLIC = "Flight-of-the-Amazon-Queen-License (free redistribution; see its copyright)"
+_FQNOTE = "; 1995 English voice cast, actors not credited: FOTAQ characters may share actors"
+for _c, _desc in [("JOE", "Joe King, the pilot hero (player character; dialogue + look-at descriptions), m, F0 ~128 Hz"),
+                  ("BOB", "Bob, m, F0 ~126 Hz"), ("TAM", "Tam, f?, F0 ~186 Hz"), ("SPARKY", "Sparky, F0 ~170 Hz"),
+                  ("JIM", "Jim, m, F0 ~80 Hz"), ("CHIEF", "the Chief, F0 ~165 Hz"), ("WITCH", "the Witch, f, F0 ~190 Hz"),
+                  ("FAYE", "Faye Russell, f, F0 ~202 Hz"), ("BUD", "Bud, m, F0 ~103 Hz"), ("SEC", "the Secretary, f, F0 ~219 Hz"),
+                  ("APE", "the Ape, m, F0 ~137 Hz"), ("NAOMI", "Naomi, f, F0 ~200 Hz"), ("LOU", "Lou, F0 ~178 Hz"),
+                  ("HENRY", "Henry, m, F0 ~112 Hz"), ("LARIS", "Laris, m, F0 ~144 Hz"), ("FRANK", "Frank, m, F0 ~83 Hz"),
+                  ("MAN", "'Man' (.DOG MAN), F0 ~158 Hz"), ("PRIN", "the Princess, f, F0 ~219 Hz"),
+                  ("KLUNK", "Klunk, m, F0 ~70 Hz"), ("IAN", "Ian, m, F0 ~124 Hz"), ("LOLA", "Lola, f, F0 ~200 Hz")]:
+    FILE_VOICES["fotaq_" + _c.lower()] = ([f"{{src}}/fresh/fotaq/{_c}/*.mp3"], "en", _FQ, _FQLIC,
+                                          f"FOTAQ character {_c}: {_desc}{_FQNOTE}")
+FILE_VOICES["tux_da"] = (_tux("da"), "da", _TUXCL, "GPL-2",
+                         "Joe Hansen (Tux Paint Danish descriptions" + _TUXNOTE + ")")
+
 ANNOUNCE_NAMES = ["queue-periodic-announce", "queue-thankyou", "all-circuits-busy-now",
                   "pls-hold-while-try", "tt-allbusy"]
 IVR_NAMES = ["basic-pbx-ivr-main", "dir-welcome", "dir-intro", "vm-options", "vm-opts",
@@ -207,6 +228,9 @@ def music_catalog(src):
 
     # ---- EXTRA music (set "extra" only). Genres approximate, from titles/tags/game context; not audited by listening.
     for k, (path, pkg, lic, author, genre) in EXTRA_MUSIC.items():
+        add(k, path.replace("{src}", src), pkg, lic, author, genre)
+    # ---- FRESH music (set "fresh" only), unpacked into {src}/fresh/pkgs by setup_sources.sh
+    for k, (path, pkg, lic, author, genre) in FRESH_MUSIC.items():
         add(k, path.replace("{src}", src), pkg, lic, author, genre)
     return M
 
@@ -320,6 +344,91 @@ def _extra_music():
 
 EXTRA_MUSIC = _extra_music()
 
+# Debian packages of the fresh set (fetched with apt-get download, unpacked into {src}/fresh/pkgs/PACKAGE)
+FRESH_DEBS = {"flight-of-the-amazon-queen": "1.0.0-9", "naev-data": "0.8.2-1", "widelands-data": "2:1.1-3",
+              "blobwars-data": "2.00-2", "freedroidrpg-data": "1.0-1", "flare-game": "1.14-1", "megaglest-data": "3.13.0-3"}
+
+
+def _fresh_music():
+    """key -> (path, package, licence, author, genre) for the fresh set. Genres approximate (titles, game context);
+    nobody listened. Licences per file from each package's debian/copyright."""
+    E = {}
+    nv = "{src}/fresh/pkgs/naev-data/usr/share/naev/dat/snd/music"
+    _vs = ("GPL-2+", "Vega Strike")
+    _nw = ("GPL-3 or CC-BY-3.0", "Nikola Whallon")
+    _zp = ("CC-BY-3.0", "Zeropage")
+    _as = ("CC-BY-SA-3.0", "Askyel")
+    _na = ("GPL-3+ (naev-data 'Files: *')", "Naev contributors")
+    for n, (lic, a), g in [
+            ("ambient1", _nw, "space ambient (quiet)"), ("ambient2", _nw, "space ambient (quiet)"),
+            ("ambient3", _nw, "space ambient (quiet)"), ("ambient4", _as, "space ambient (quiet)"),
+            ("ambiphonic", _zp, "ambient electronic (quiet)"), ("peace2", _vs, "calm ambient (quiet)"),
+            ("upbeat", _nw, "upbeat electronic / light"), ("peace1", _vs, "calm / light"), ("peace4", _vs, "calm / light"),
+            ("peace6", _vs, "calm / light"), ("agriculture", _vs, "pastoral / light"), ("ocean", _vs, "calm / light"),
+            ("combat1", _as, "space combat (action)"), ("combat2", _as, "space combat (action)"),
+            ("combat3", _as, "space combat (action)"), ("nebu_battle1", _nw, "battle (action)"),
+            ("flf_battle1", _nw, "battle (action)"), ("battlesomething1", _nw, "battle (action)"),
+            ("empire1", _nw, "orchestral / electronic"), ("empire2", _nw, "orchestral / electronic"),
+            ("sirius1", _nw, "orchestral / electronic"), ("sirius2", _as, "orchestral / electronic"),
+            ("zalek1", _nw, "electronic"), ("zalek2", _nw, "electronic"), ("collective1", _nw, "electronic"),
+            ("collective2", _nw, "electronic"), ("dvaered1", _as, "martial orchestral"), ("dvaered2", _as, "martial orchestral"),
+            ("pirates_orchestra", _na, "orchestral"), ("blackmoor_tides", _na, "orchestral"), ("automat", _nw, "electronic"),
+            ("machina", _vs, "electronic"), ("heartofmachine", _na, "electronic"), ("terminal", _as, "electronic / ambient"),
+            ("cosmostation", _vs, "space / electronic"), ("motherload", _na, "electronic"), ("void_sensor", _zp, "ambient electronic"),
+            ("dark_city", _na, "dark electronic"), ("eureka", _as, "orchestral"), ("mission", _vs, "space soundtrack"),
+            ("intro", _nw, "orchestral theme"), ("intrigue", _nw, "tense soundtrack"), ("nebu_battle2", _nw, "battle (action)"),
+            ("battlesomething2", _nw, "battle (action)")]:
+        E["nv_" + n] = (f"{nv}/{n}.ogg", "naev-data", lic, a, g)
+    wl = "{src}/fresh/pkgs/widelands-data/usr/share/games/widelands/data/music"
+    for n in ["ingame_00", "ingame_01", "ingame_02", "ingame_03", "ingame_04", "ingame_05", "ingame_06", "ingame_07", "ingame_08",
+              "ingame_09", "ingame_10", "ingame_12", "ingame_13", "ingame_14", "ingame_15", "ingame_16", "ingame_17", "ingame_19",
+              "ingame_21", "ingame_22", "ingame_23", "ingame_24", "ingame_25", "ingame_26", "ingame_27", "ingame_28", "menu"]:
+        sm = n in ("ingame_24", "ingame_25", "ingame_26")
+        E["wl_" + n] = (f"{wl}/{n}.ogg", "widelands-data", "CC-BY-SA-3.0" if sm else "GPL-2+",
+                        "Stuart Marshall" if sm else "Widelands Development Team", "orchestral / folk game soundtrack")
+    bw = "{src}/fresh/pkgs/blobwars-data/usr/share/games/blobwars/music"
+    for n, a, lic, g in [("hub", "Lennaert van Driel (DJ Sjors)", "CC-BY-SA-3.0", "electronic / dance"),
+                         ("space", "Lennaert van Driel (DJ Sjors)", "CC-BY-SA-3.0", "electronic"),
+                         ("cave", "Lennaert van Driel (DJ Sjors)", "CC-BY-SA-3.0", "electronic"),
+                         ("tunnel", "Lennaert van Driel (DJ Sjors)", "CC-BY-SA-3.0", "electronic"),
+                         ("tomb", "Lennaert van Driel (DJ Sjors)", "CC-BY-SA-3.0", "electronic"),
+                         ("final", "Lennaert van Driel (DJ Sjors)", "CC-BY-SA-3.0", "electronic ('Electricity', driving)"),
+                         ("biomech", "Dick Huijer (Ambick)", "CC-BY-SA-3.0", "electronic"),
+                         ("ice", "Dick Huijer (Ambick)", "CC-BY-SA-3.0", "electronic"),
+                         ("grasslands", "Dick Huijer (Ambick)", "CC-BY-SA-3.0", "light electronic"),
+                         ("credits", "Sander van Oirschot (SinQ)", "CC-BY-3.0", "electronic"),
+                         ("arctic", "Sander van Oirschot (SinQ)", "CC-BY-3.0", "electronic")]:
+        E["bw_" + n] = (f"{bw}/{n}.ogg", "blobwars-data (extension-less Ogg; NAME.ogg hard link)", lic, a, g)
+    fd = "{src}/fresh/pkgs/freedroidrpg-data/usr/share/freedroidrpg/data/sound/music"
+    for n, g in [("Ambience", "dark ambient (quiet)"), ("hellforce", "industrial (heavy)"), ("Hyperbattle", "electronic battle (heavy)"),
+                 ("TechBattle", "electronic battle (heavy)"), ("town", "light / calm"), ("Suspicion", "tense electronic"),
+                 ("AmbientBattle", "ambient / industrial"), ("HellFortressTwo", "industrial"), ("temple", "ambient"),
+                 ("underground", "electronic"), ("HellFortressEntrance", "industrial"), ("ImperialArmy", "martial electronic"),
+                 ("NewTutorialStage", "electronic"), ("TheBeginning", "electronic / ambient"), ("Bleostrada", "electronic"),
+                 ("menu", "electronic")]:
+        E["fd_" + n.lower()] = (f"{fd}/{n}.ogg", "freedroidrpg-data", "GPL-2+", "FreedroidRPG team", g)
+    fl = "{src}/fresh/pkgs/flare-game/usr/share/games/flare/mods/fantasycore/music"
+    for n, g in [("wind_ambient", "wind ambience (quiet)"), ("battle_theme", "fantasy battle (heavy)"),
+                 ("boss_theme", "fantasy boss fight (heavy)"), ("town_theme", "fantasy town (light)"),
+                 ("safe_room_theme", "calm fantasy (light)"), ("dungeon_theme", "fantasy orchestral"),
+                 ("magical_theme", "fantasy orchestral"), ("forest_theme", "fantasy orchestral"),
+                 ("overworld_theme", "fantasy orchestral"), ("cave_theme", "fantasy orchestral (dark)"),
+                 ("unrest_theme", "fantasy orchestral (tense)"), ("title_theme", "fantasy orchestral theme")]:
+        E["fl_" + n] = (f"{fl}/{n}.ogg", "flare-game", "CC-BY-SA-3.0+", "Flare contributors (see copyright)", g)
+    mg = "{src}/fresh/pkgs/megaglest-data/usr/share/games/megaglest"
+    for n, p, a, g in [("music_tech", "techs/megapack/factions/tech/music", "MegaGlest team", "electronic / heavy"),
+                       ("music_magic", "techs/megapack/factions/magic/music", "MegaGlest team", "fantasy orchestral"),
+                       ("romans", "techs/megapack/factions/romans/music", "Mattias Westlund ('Chronicles III')", "orchestral"),
+                       ("music_indian", "techs/megapack/factions/indian/music", "Aminos", "world / Indian (light)"),
+                       ("aminos-together_together", "techs/megapack/factions/persian/music", "Aminos", "world / Persian (light)"),
+                       ("asak-jadeflange", "techs/megapack/factions/egypt/music", "Margaras", "world / Egyptian (light)"),
+                       ("menu_music", "data/core/menu/music", "MegaGlest team", "orchestral theme")]:
+        E["mg_" + n.split("-")[0]] = (f"{mg}/{p}/{n}.ogg", "megaglest-data", "CC-BY-SA-3.0", a, g)
+    return E
+
+
+FRESH_MUSIC = _fresh_music()
+
 
 SETS = {
     "dev": dict(
@@ -418,6 +527,55 @@ SETS["extra"] = dict(
                 ("fil_cs_r", "fil_cs_r", "allison_en")],
     synthetic_combo=[("wz_tutorial", "tux_ca", "pyannote_s90"), ("tux_fr", "fil_cs_lx1", "fil_cs_hs"),
                      ("fil_cs_leb", "tux_el", "july_es_co")],  # real voices (name kept from train: no synthetic agent in extra)
+    vocal_voice=["sung_caruso", "sung_hw_singer", "sung_vocadito10", "sung_safiye_ayla", "sung_mariachi", "sung_vocadito14"],
+    tts_announcer=None,
+)
+
+
+# FRESH: 48 calls (16 templates x variants a, b, c) from sources that no other set uses: FOTAQ characters (and the Tux
+# Paint Danish narrator) for announcer/IVR and agent voices, one new music track per music hold (Naev, Widelands,
+# Blobwars, FreedroidRPG, Flare, MegaGlest). No new real singing was found: the vocal layers reuse the extra set's
+# sung sources. User (mic) voices reuse dev/train voices, as in extra.
+SETS["fresh"] = dict(
+    seed=7007,
+    repeats=3,
+    extra_labels=True,
+    gen_version="1.0+fresh",
+    music_spread=True,
+    music={
+        "generic": ["nv_empire1", "nv_empire2", "nv_sirius1", "nv_sirius2", "nv_zalek1", "nv_zalek2", "nv_collective1",
+                    "nv_collective2", "nv_dvaered1", "nv_dvaered2", "nv_pirates_orchestra", "nv_blackmoor_tides", "nv_automat",
+                    "nv_machina", "nv_heartofmachine", "nv_terminal", "nv_cosmostation", "nv_motherload", "nv_void_sensor",
+                    "nv_dark_city", "nv_eureka", "nv_mission", "nv_intro", "nv_intrigue", "nv_nebu_battle2", "nv_battlesomething2",
+                    "wl_ingame_00", "wl_ingame_01", "wl_ingame_03", "wl_ingame_05", "wl_ingame_07", "wl_ingame_08", "wl_ingame_09",
+                    "wl_ingame_12", "wl_ingame_13", "wl_ingame_14", "wl_ingame_15", "wl_ingame_16", "wl_ingame_17", "wl_ingame_19",
+                    "wl_ingame_21", "wl_ingame_22", "wl_ingame_23", "wl_ingame_24", "wl_ingame_25", "wl_ingame_26", "wl_ingame_27",
+                    "wl_ingame_28", "wl_menu",
+                    "bw_hub", "bw_space", "bw_cave", "bw_tunnel", "bw_tomb", "bw_biomech", "bw_ice", "bw_credits", "bw_arctic",
+                    "fd_suspicion", "fd_ambientbattle", "fd_hellfortresstwo", "fd_temple", "fd_underground", "fd_hellfortressentrance",
+                    "fd_imperialarmy", "fd_newtutorialstage", "fd_thebeginning", "fd_bleostrada", "fd_menu",
+                    "fl_dungeon_theme", "fl_magical_theme", "fl_forest_theme", "fl_overworld_theme", "fl_cave_theme",
+                    "fl_unrest_theme", "fl_title_theme", "mg_music_magic", "mg_romans", "mg_menu_music"],
+        "piano_quiet": ["nv_ambient1", "nv_ambient2", "nv_ambient3", "nv_ambient4", "nv_ambiphonic", "nv_peace2",
+                        "fl_wind_ambient", "fd_ambience", "wl_ingame_06"],
+        "jazz": ["nv_upbeat", "nv_peace1", "nv_peace4", "nv_peace6", "nv_agriculture", "nv_ocean", "fl_town_theme",
+                 "fl_safe_room_theme", "fd_town", "mg_music_indian", "mg_aminos", "mg_asak", "bw_grasslands", "wl_ingame_04",
+                 "wl_ingame_02", "wl_ingame_10"],
+        "heavy": ["nv_combat1", "nv_combat2", "nv_combat3", "nv_nebu_battle1", "nv_flf_battle1", "nv_battlesomething1",
+                  "fd_hellforce", "fd_hyperbattle", "fd_techbattle", "fl_battle_theme", "fl_boss_theme", "bw_final", "mg_music_tech"],
+    },
+    # (announcer/IVR voice, agent voice, user voice); Joe King is the agent in most calls, other characters announce
+    combos=[("fotaq_sec", "fotaq_joe", "pyannote_s91"), ("tux_da", "fotaq_joe", "allison_en"),
+            ("fotaq_naomi", "fotaq_bob", "carlo_it"), ("fotaq_witch", "fotaq_joe", "fil_cs_small"),
+            ("fotaq_laris", "fotaq_faye", "menardi_it"), ("fotaq_tam", "fotaq_joe", "fil_en_elk"),
+            ("fotaq_chief", "fotaq_henry", "july_es_co"), ("fotaq_prin", "fotaq_joe", "pyannote_s90"),
+            ("fotaq_jim", "fotaq_sec", "fil_cs_big"), ("tux_da", "fotaq_joe", "allison_es"),
+            ("fotaq_lou", "fotaq_bud", "fil_en_viking"), ("fotaq_sparky", "fotaq_joe", "carlo_it"),
+            ("fotaq_frank", "fotaq_joe", "pyannote_s91")],
+    same_voice=[("fotaq_joe", "fotaq_joe", "fil_cs_x"), ("fotaq_faye", "fotaq_faye", "menardi_it"),
+                ("fotaq_bob", "fotaq_bob", "allison_en")],
+    synthetic_combo=[("fotaq_ape", "fotaq_joe", "pyannote_s90"), ("fotaq_klunk", "fotaq_man", "fil_cs_hs"),
+                     ("fotaq_ian", "fotaq_lola", "july_es_co")],  # real voices (key name kept from train)
     vocal_voice=["sung_caruso", "sung_hw_singer", "sung_vocadito10", "sung_safiye_ayla", "sung_mariachi", "sung_vocadito14"],
     tts_announcer=None,
 )
@@ -1367,6 +1525,12 @@ def write_manifest(out, labs, music_cat, setname):
             else:
                 pp = {"librivox": "pocketsphinx==5.1.1", "vocadito": "basic-pitch==0.4.0"}.get(sub, "?")
                 pkgs["PyPI " + pp] = dict(source="PyPI sdist (downloaded, not installed)", file=sub + "/")
+        elif path.startswith(os.path.join(args.src, "fresh") + os.sep):
+            rel = os.path.relpath(path.split("[")[0], os.path.join(args.src, "fresh")).split(os.sep)
+            deb = "flight-of-the-amazon-queen" if rel[0] == "fotaq" else rel[1]
+            pkgs[deb] = dict(source="Debian 12 (apt-get download, unpacked into --src by setup_sources.sh)",
+                             version=FRESH_DEBS.get(deb, "?"),
+                             copyright=os.path.join(args.src, "fresh", "pkgs", deb, "usr", "share", "doc", deb, "copyright"))
         else:
             b = os.path.basename(path.split("[")[0])
             pp = {"pyannote_sample.wav": "pyannote.audio==3.3.2", "Kevin_MacLeod_-_Vibe_Ace.ogg": "librosa==0.7.2",

