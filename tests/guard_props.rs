@@ -587,6 +587,55 @@ fn a_hold_that_fell_silent_after_a_mistaken_reopening_does_not_start_its_greetin
     assert!(reopen.t - agent_at < 0.5, "{trs:?}");
 }
 
+/// Hold music, a second of it heard as speech (a mistaken reopening, past the greeting window),
+/// then `open` of far-end talk before the music comes back and mutes; six seconds later a
+/// voice. Returns the events and whether (and how soon) the voice reopened.
+fn voice_after_a_long_open_spell(open: impl Fn(&mut Vec<Obs>)) -> (Vec<Event>, Option<f64>) {
+    let mut v = Vec::new();
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Music, 20.0, false);
+    stretch(&mut v, Class::Speech, 1.0, false);
+    open(&mut v);
+    stretch(&mut v, Class::Music, 6.0, false);
+    stretch(&mut v, Class::Silence, 0.5, false);
+    let voice_at = v.len() as f64 * HOP;
+    stretch(&mut v, Class::Speech, 3.0, false);
+    let (trs, evs, _) = run(&v, &[]);
+    let reopen = trs
+        .iter()
+        .find(|tr| !tr.muted && tr.t >= voice_at)
+        .map(|tr| tr.t - voice_at);
+    (evs, reopen)
+}
+
+#[test]
+fn a_reopening_no_conversation_followed_does_not_start_a_new_hold_however_long_ago() {
+    // Open for 18 s (longer than a mistaken reopening's usual 15 s) on talk the user never
+    // answered: when the music mutes again, the hold goes on, its greeting long past, and a voice
+    // is judged as an agent's. On unseen calls the new "greeting" kept the returning agent
+    // muted for 12 s, until the user and the agent had taken turns.
+    let (evs, reopen) = voice_after_a_long_open_spell(|v| stretch(v, Class::Speech, 18.0, false));
+    assert!(
+        !evs.iter()
+            .any(|e| matches!(e, Event::EntryAnnouncement { .. })),
+        "{evs:?}"
+    );
+    assert!(reopen.is_some_and(|r| r < 0.5), "{reopen:?}");
+    // The same open spell with a conversation in it (the user answers, the far end answers
+    // back): the music after it is a new hold, and its first voice its greeting.
+    let (evs, reopen) = voice_after_a_long_open_spell(|v| {
+        stretch(v, Class::Speech, 2.0, false);
+        exchange(v, Class::Speech, 2.0, 0.5, 3.0);
+        stretch(v, Class::Speech, 10.0, false);
+    });
+    assert!(
+        evs.iter()
+            .any(|e| matches!(e, Event::EntryAnnouncement { .. })),
+        "{evs:?}"
+    );
+    assert_eq!(reopen, None);
+}
+
 #[test]
 fn an_agent_after_the_music_stopped_keeps_that_verdict_through_a_music_like_syllable() {
     // The music stops, the line falls silent for 0.3 s, and an agent speaks, 12 dB under the

@@ -18,9 +18,10 @@
 //!   music has gone (speech after a silence has none under it) — unless it is a recorded
 //!   announcement: speech that starts within [`GuardConfig::entry_window_s`] of a music hold's
 //!   start (queues greet the caller with one; but not once the music has been gone 4 s and the
-//!   user has answered the far end since, and a hold that reopened less than 15 s ago and mutes
-//!   again, for music or silence, keeps its start), or speech whose spectral fingerprint matches
-//!   something heard during this hold or in the quiet 30 s before it (the loop repeats). Speech
+//!   user has answered the far end since; and a hold that mutes again, for music or silence,
+//!   keeps its start when it reopened less than 15 s ago or the user and the far end have not
+//!   taken turns since: a false alarm in the music is no new hold), or speech whose spectral
+//!   fingerprint matches something heard during this hold or in the quiet 30 s before it (the loop repeats). Speech
 //!   over a music bed stays muted until clean speech stands on its own, or
 //!   [`GuardConfig::over_music_wait_s`] passes without a match — unless it came over a bed that
 //!   did not make room for it: a voice that lifts the level 6 dB above the music's usual loudness,

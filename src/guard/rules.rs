@@ -606,10 +606,15 @@ impl Guard {
     }
 
     /// Start of the music hold that a mute at `t` continues: one that reopened less than
-    /// [`Tuning::episode_gap_s`] ago is the same hold, whatever came between.
+    /// [`Tuning::episode_gap_s`] ago is the same hold, whatever came between; and so is one whose
+    /// reopening no conversation followed (the user and the far end never took turns since), however
+    /// long ago: a person who came back talks with the user, a false alarm in the music does not.
+    /// A new hold would expect a new queue greeting and hold a live agent for one.
     fn continued_hold(&self, t: f64) -> Option<f64> {
+        let conversed = self.last_reopen_reason == Reason::Conversation
+            || self.last_exchange >= self.last_reopen;
         self.episode
-            .filter(|_| t - self.last_reopen < self.tune.episode_gap_s)
+            .filter(|_| t - self.last_reopen < self.tune.episode_gap_s || !conversed)
     }
 
     /// What the verdict on the far end's speech does: a recording is held muted (with the event
