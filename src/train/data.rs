@@ -104,8 +104,9 @@ pub struct CallData {
 }
 
 impl CallData {
-    /// A call's hops with their reference classes and the recordings they hear; `speed` is how
-    /// many times as fast as recorded the features heard it (hop times scale by it).
+    /// A call's hops with their reference classes and the recordings they hear (bits of
+    /// `sources`, the corpus's names); `speed` is how many times as fast as recorded the features
+    /// heard it (hop times scale by it).
     fn new(
         labels: CallLabels,
         far_path: PathBuf,
@@ -113,7 +114,7 @@ impl CallData {
         duration: f64,
         mic: Vec<bool>,
         speed: f64,
-        bit: &dyn Fn(&str) -> SourceSet,
+        sources: &[String],
     ) -> Self {
         let spans: Vec<(f64, f64, SourceSet)> = labels
             .segments
@@ -122,7 +123,8 @@ impl CallData {
                 let set = labels
                     .segment_sources(s)
                     .iter()
-                    .fold(SourceSet::EMPTY, |m, n| m | bit(n));
+                    .filter_map(|n| sources.iter().position(|k| k == n))
+                    .fold(SourceSet::EMPTY, |m, i| m | SourceSet::one(i));
                 (s.start, s.end, set)
             })
             .filter(|&(_, _, set)| !set.is_empty())
@@ -246,12 +248,6 @@ impl Corpus {
                 sources.len()
             );
         }
-        let bit = |name: &str| -> SourceSet {
-            sources
-                .iter()
-                .position(|s| s == name)
-                .map_or(SourceSet::EMPTY, SourceSet::one)
-        };
         type Analysed = anyhow::Result<((Vec<Features>, f64), Vec<bool>)>;
         let analysed: Vec<Analysed> = parallel_map(&labelled, |c| {
             let far = file_features(&c.far_path)?;
@@ -265,7 +261,7 @@ impl Corpus {
         for (c, a) in labelled.into_iter().zip(analysed) {
             let ((far, duration), mic) = a?;
             calls.push(CallData::new(
-                c.labels, c.far_path, far, duration, mic, 1.0, &bit,
+                c.labels, c.far_path, far, duration, mic, 1.0, &sources,
             ));
         }
         Ok(Self { calls, sources })
@@ -288,19 +284,19 @@ impl Corpus {
         let copies = parallel_map(&jobs, |&(c, speed)| {
             file_features_at(&calls[c].far_path, speed)
         });
-        let sources = corpus.sources.clone();
-        let bit = |name: &str| -> SourceSet {
-            sources
-                .iter()
-                .position(|s| s == name)
-                .map_or(SourceSet::EMPTY, SourceSet::one)
-        };
         for (&(c, speed), r) in jobs.iter().zip(copies) {
             let (far, duration) = r?;
             let labels = corpus.calls[c].labels.clone();
             let path = corpus.calls[c].far_path.clone();
-            let mut copy =
-                CallData::new(labels, path, far, duration / speed, Vec::new(), speed, &bit);
+            let mut copy = CallData::new(
+                labels,
+                path,
+                far,
+                duration / speed,
+                Vec::new(),
+                speed,
+                &corpus.sources,
+            );
             copy.copy_of = Some(c);
             corpus.calls.push(copy);
         }
