@@ -331,7 +331,6 @@ fn run_guard(args: RunArgs) -> anyhow::Result<ExitCode> {
         out: out.or(saved.out.clone()),
         journal,
         duration: seconds.map(std::time::Duration::from_secs_f64),
-        quiet: false,
         stats_every: stats.map(std::time::Duration::from_secs_f64),
         period,
         keep_devices_open: keep_devices_open || saved.keep_devices_open,
@@ -348,7 +347,7 @@ fn run_guard(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let _socket = holdguard::control::serve(&holdguard::control::socket_path(), ctl.clone())
         .map_err(|e| anyhow::anyhow!("cannot open the control socket: {e}"))?;
-    holdguard::live::run(opts, &ctl)?;
+    holdguard::live::run(opts, &ctl, &|r| holdguard::live::print_report(&r, false))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,6 +4,7 @@
 
 use cpal::traits::{DeviceTrait, HostTrait};
 
+use super::report::Ids;
 use super::RunOptions;
 
 /// One line per audio device, as `holdguard devices` prints them.
@@ -64,19 +65,19 @@ pub(super) fn node_id(host: &cpal::Host, node: &str, monitor: bool) -> String {
 /// Whether the devices to use have changed since `ids` were chosen (checked every few seconds).
 pub(super) fn changed_devices(
     opts: &RunOptions,
-    ids: &(String, String, String),
+    ids: &Ids,
     host: &cpal::Host,
     host_id: cpal::HostId,
     server: Option<&mut crate::audio::virtual_mic::Server>,
 ) -> bool {
     if opts.far.is_none() {
         let sink = server.and_then(|s| s.default_sink().ok().flatten());
-        if sink.is_some_and(|sink| node_id(host, &sink, true) != ids.1) {
+        if sink.is_some_and(|sink| node_id(host, &sink, true) != ids.far) {
             return true;
         }
     }
     match &opts.mic {
-        Some(m) if *m != ids.0 => {
+        Some(m) if *m != ids.mic => {
             cpal::host_from_id(host_id).is_ok_and(|probe| find(&probe, m).is_ok())
         }
         _ => false,
@@ -125,7 +126,7 @@ pub(super) fn resolve(
     host: &cpal::Host,
     server: Option<&mut crate::audio::virtual_mic::Server>,
     start: bool,
-) -> anyhow::Result<(String, String, String)> {
+) -> anyhow::Result<Ids> {
     let (default_sink, default_source, devices) = match server {
         Some(s) => (
             s.default_sink().ok().flatten(),
@@ -171,7 +172,11 @@ pub(super) fn resolve(
             "the microphone {mic_id} is what the far end plays to: the company would hear itself, not you; pick the real microphone with --mic (see `holdguard devices`)"
         );
     }
-    Ok((mic_id, far_id, out_id))
+    Ok(Ids {
+        mic: mic_id,
+        far: far_id,
+        out: out_id,
+    })
 }
 
 #[cfg(test)]

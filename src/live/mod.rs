@@ -2,16 +2,17 @@
 //!
 //! Wires cpal streams to the real-time pipe and the engine. The microphone callback pushes into the
 //! pipe (towards the virtual microphone) and into an analysis ring; the far-end callback pushes
-//! into another ring; a named engine thread drains both, runs the same engine as `analyze`, sets the
-//! pipe's atomic mute flag and writes the journal. All streams run mono at 48 kHz and let the sound
-//! server convert, so the pipe never resamples. Stream errors make the supervisor rebuild the
-//! streams (and the virtual microphone, if the server restarted) with a growing pause; the guard
-//! keeps its state, so a hold stays muted through an outage.
+//! into another ring; the engine thread (the one that calls [`run`]) drains both, runs the same
+//! engine as `analyze`, sets the pipe's atomic mute flag and writes the journal. All streams run
+//! mono at 48 kHz and let the sound server convert, so the pipe never resamples. Stream errors
+//! make it open the streams again (and the virtual microphone, if the server restarted) with a
+//! growing pause; the guard keeps its state, so a hold stays muted through an outage.
 //!
 //! In here: `devices` finds the devices, `streams` builds the cpal streams and their callbacks,
 //! `route` follows which applications record the microphone and play the call, `sink` turns the
-//! guard's decisions into the journal and the status; this module's `guard_streams` supervises
-//! them (standby, rebuilding after errors and device changes).
+//! guard's decisions into the journal and the status, `supervisor` decides when to open, reopen
+//! and release the streams (standby), and `report` is what all of them tell the user. This
+//! module's `guard_streams` does what the supervisor says.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -21,45 +22,35 @@ use ringbuf::traits::{Consumer, Split};
 use ringbuf::HeapRb;
 
 use crate::audio::pipe::{pipe, Shared};
+use crate::audio::virtual_mic::{Server, VirtualMic};
 use crate::control::{now_unix, Controller, SLOT_S};
 use crate::engine::Engine;
 use crate::guard::{Command, GuardConfig, Mode};
 use crate::journal::Journal;
 
-/// Prints a line of the guard's report. A closed stdout (the reader went away) must not bring the
-/// guard down, so write errors are ignored instead of panicking like `println!`.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
 mod devices;
+mod report;
 mod route;
 mod sink;
 mod streams;
+mod supervisor;
 
 pub use devices::list_devices;
+pub use report::{print as print_report, Ids, Report};
 pub use streams::PERIOD;
+pub use supervisor::STANDBY_AFTER;
 
 use devices::{changed_devices, is_device, resolve};
 use route::{Listen, Router};
 use sink::{call_id, level_db, serve_requests, LiveSink};
 use streams::{
-    block_and_cushion, build_streams, far_input, far_writer, Ends, Rings, StreamErrors,
+    block_and_cushion, build_streams, far_input, far_writer, Ends, Rings, StreamErrors, Streams,
     STARTUP_CUSHION,
 };
+use supervisor::{Change, Supervisor};
 
 /// A capture stream silent this long is taken as lost.
 const STALL: Duration = Duration::from_secs(2);
-
-/// With no application recording from the virtual microphone for this long, the guard releases
-/// the audio devices (standby): three streams' wake-ups are most of an idle guard's CPU, and a
-/// tray app waits between calls far longer than it guards them.
-pub const STANDBY_AFTER: Duration = Duration::from_secs(10);
-/// How often the sound server is asked whether anything records from the virtual microphone.
-const STANDBY_POLL: Duration = Duration::from_millis(500);
 
 /// The rate every stream runs at.
 pub const RATE: u32 = 48_000;
@@ -74,8 +65,6 @@ pub struct RunOptions {
     pub guard: GuardConfig,
     /// Stop after this long (tests and measurements).
     pub duration: Option<Duration>,
-    /// Print nothing but problems (the desktop app shows the rest).
-    pub quiet: bool,
     /// Print a line of pipe and memory figures this often (soak measurements).
     pub stats_every: Option<Duration>,
     /// Frames per callback to ask PipeWire for instead of [`PERIOD`] (measurements).
@@ -120,66 +109,351 @@ fn rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// Runs the live guard until `ctl` is stopped (or `duration` passes). Errors are returned only
-/// for what prevents guarding from starting (no audio server, no device to use, no journal);
-/// once streaming, lost devices are retried for as long as it runs.
-pub fn run(opts: RunOptions, ctl: &Arc<Controller>) -> anyhow::Result<()> {
-    let mut server = crate::audio::virtual_mic::Server::connect().ok();
+/// Runs the live guard until `ctl` is stopped (or `duration` passes), telling `say` what
+/// happens. Errors are returned only for what prevents guarding from starting (no audio server,
+/// no device to use, no journal); once streaming, lost devices are retried for as long as it runs.
+pub fn run(opts: RunOptions, ctl: &Arc<Controller>, say: &dyn Fn(Report)) -> anyhow::Result<()> {
+    let mut server = Server::connect().ok();
     let mut vmic = None;
     if opts.out.is_none() {
         let s = server
             .as_mut()
             .ok_or(crate::audio::virtual_mic::VirtualMicError::NoServer)?;
-        let v = crate::audio::virtual_mic::VirtualMic::create(s)?;
-        if !opts.quiet {
-            say!(
-                "virtual microphone \"Hold Guard Microphone\" ({}) {}",
-                crate::audio::virtual_mic::SOURCE,
-                if v.reused { "reused" } else { "created" }
-            );
-        }
+        let v = VirtualMic::create(s)?;
+        say(Report::VirtualMic { reused: v.reused });
         vmic = Some(v);
     }
-    let result = guard_streams(&opts, ctl, &mut server, &mut vmic);
+    let result = guard_streams(&opts, ctl, &mut server, &mut vmic, say);
     if let (Some(s), Some(v)) = (server.as_mut(), vmic) {
         v.remove(s)?;
-        if !opts.quiet {
-            say!("virtual microphone removed");
-        }
+        say(Report::VirtualMicRemoved);
     }
     result
+}
+
+/// Open streams, and what the engine thread reads and watches of them.
+struct Running {
+    streams: Streams,
+    rings: Rings,
+    /// Set when a stream fails.
+    failed: Arc<AtomicBool>,
+    /// Set when the far end's recording fails: it is replaced on its own when the softphone
+    /// starts or stops playing, and a cpal stream reports an error as it is dropped.
+    far_failed: Arc<AtomicBool>,
+    /// When each capture stream last delivered (a vanished device does not always say so).
+    last_far: Instant,
+    last_mic: Instant,
+    /// Frames per callback.
+    block: u32,
+}
+
+impl Running {
+    fn lost(&self) -> bool {
+        self.failed.load(Ordering::Relaxed) || self.far_failed.load(Ordering::Relaxed)
+    }
+}
+
+/// What the supervisor steers: the sound server, the devices and who records and plays what.
+struct Audio<'a> {
+    opts: &'a RunOptions,
+    ctl: &'a Controller,
+    say: &'a dyn Fn(Report),
+    server: &'a mut Option<Server>,
+    vmic: &'a mut Option<VirtualMic>,
+    host: cpal::Host,
+    /// Rebuilt hosts must be of the same kind: a default picked while the server restarts could
+    /// be plain ALSA, with other device names.
+    host_id: cpal::HostId,
+    ids: Ids,
+    listen: Listen,
+    router: Router,
+    shared: Arc<Shared>,
+}
+
+impl Audio<'_> {
+    /// Opens the streams; when `fresh`, looks the devices up again first: a lost microphone falls
+    /// back to the default one (and back again when it returns), and the far end follows the
+    /// default output. Only a new host lists devices that appeared or went since the last one.
+    fn open(&mut self, fresh: bool) -> anyhow::Result<Running> {
+        if fresh {
+            if let Ok(h) = cpal::host_from_id(self.host_id) {
+                self.host = h;
+            }
+            if let Ok(now) = resolve(self.opts, &self.host, self.server.as_mut(), false) {
+                if now != self.ids {
+                    (self.say)(Report::DevicesChanged(now.clone()));
+                    self.ctl.update(|s| {
+                        s.mic = now.mic.clone();
+                        s.far = now.far.clone();
+                        s.out = now.out.clone();
+                    });
+                    self.ids = now;
+                }
+            }
+        }
+        if let Some(s) = self.server.as_mut() {
+            self.listen.refresh(s, &self.ids.far, self.ctl, self.say);
+        }
+        let failed = Arc::new(AtomicBool::new(false));
+        let far_failed = Arc::new(AtomicBool::new(false));
+        let (block, prefill) = block_and_cushion(&self.host, self.opts);
+        let (capture, playback) = pipe(RATE, prefill, self.shared.clone());
+        let playback = playback.settling_from(STARTUP_CUSHION);
+        let (far_prod, far) = HeapRb::<f32>::new(RATE as usize * 2).split();
+        let (mic_prod, mic) = HeapRb::<f32>::new(RATE as usize * 2).split();
+        let ends = Ends {
+            capture,
+            playback,
+            far_prod,
+            mic_prod,
+        };
+        let errors = StreamErrors {
+            failed: failed.clone(),
+            shared: self.shared.clone(),
+        };
+        let call = self.listen.call.as_ref();
+        match build_streams(
+            &self.host,
+            &self.ids,
+            call,
+            block,
+            ends,
+            errors,
+            far_failed.clone(),
+        ) {
+            Ok(streams) => Ok(Running {
+                streams,
+                rings: Rings { far, mic },
+                failed,
+                far_failed,
+                last_far: Instant::now(),
+                last_mic: Instant::now(),
+                block,
+            }),
+            Err(e) => {
+                if self.listen.call.is_some() {
+                    // Next time without the per-stream recording, in case it is what failed.
+                    self.listen
+                        .refuse(&format!("{e:#}"), &self.ids.far, self.ctl, self.say);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// After streams that would not open: the virtual microphone, or the whole server, may have
+    /// gone (a restart); connect and create it again.
+    fn reconnect(&mut self) {
+        if let (Some(s), Some(v)) = (self.server.as_mut(), self.vmic.as_ref()) {
+            if !v.alive(s) {
+                *self.vmic = VirtualMic::create(s).ok();
+            }
+        } else if self.opts.out.is_none() {
+            *self.server = Server::connect().ok();
+            if let Some(s) = self.server.as_mut() {
+                *self.vmic = VirtualMic::create(s).ok();
+            }
+        }
+    }
+
+    /// Asks the server who records what: moves (or names) applications on the physical
+    /// microphone; while streaming, follows the call's playback and catches our recordings moved
+    /// elsewhere (marking the streams lost). Returns how many applications record the virtual
+    /// microphone (`None`: the server could not be asked).
+    fn poll(&mut self, live: Option<&mut Running>) -> Option<usize> {
+        let rec = self.server.as_mut().map(|s| s.recordings());
+        if let (Some(s), Some(Ok(r))) = (self.server.as_mut(), &rec) {
+            // A softphone on the physical microphone would never wake the guard from standby.
+            self.router.check(r, &self.ids.mic, s, self.ctl, self.say);
+        }
+        if let Some(run) = live {
+            self.follow_call(run);
+            if let (cpal::HostId::PulseAudio, Some(Ok(r))) = (self.host_id, &rec) {
+                // PulseAudio moves a stream whose device went away instead of ending it: the far
+                // end could end up listening to the user's microphone or to our own output. A
+                // stream on another source than we opened counts as a lost device.
+                let ids = &self.ids;
+                let call = self.listen.call.as_ref();
+                let opened = |d: &String| {
+                    let d = std::slice::from_ref(d);
+                    is_device(&ids.mic, d)
+                        || is_device(&ids.far, d)
+                        || call.is_some_and(|c| d[0] == format!("{}.monitor", c.sink))
+                };
+                if let Some(d) = r.ours_on.iter().find(|d| !opened(d)) {
+                    (self.say)(Report::StreamMoved { to: d.clone() });
+                    run.failed.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        match rec {
+            Some(Ok(r)) => Some(r.apps_on_ours),
+            _ => None,
+        }
+    }
+
+    /// The softphone started or stopped playing: listen to what it plays now, replacing only the
+    /// far end's recording (the microphone path plays on).
+    fn follow_call(&mut self, run: &mut Running) {
+        let Some(s) = self.server.as_mut() else {
+            return;
+        };
+        if !self.listen.refresh(s, &self.ids.far, self.ctl, self.say) {
+            return;
+        }
+        let (prod, cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
+        let flag = Arc::new(AtomicBool::new(false));
+        let errors = StreamErrors {
+            failed: flag.clone(),
+            shared: self.shared.clone(),
+        };
+        let on_far = far_writer(self.shared.clone(), prod);
+        let call = self.listen.call.as_ref();
+        match far_input(&self.host, &self.ids.far, call, run.block, on_far, &errors) {
+            Ok(far) => {
+                run.streams.far = far;
+                run.far_failed = flag;
+                run.rings.far = cons;
+                run.last_far = Instant::now();
+            }
+            Err(e) => {
+                self.listen
+                    .refuse(&e.to_string(), &self.ids.far, self.ctl, self.say);
+                run.failed.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// Buffers the engine thread drains the rings into.
+struct Drain {
+    far: Vec<f32>,
+    mic: Vec<f32>,
+}
+
+/// Feeds what the streams delivered to the engine and the meters; returns a problem when a
+/// capture stream has stopped delivering (and marks the streams lost), `Some(None)` when both
+/// deliver again, `None` when nothing changed.
+fn drain(
+    run: &mut Running,
+    buf: &mut Drain,
+    engine: &mut Engine,
+    sink: &mut LiveSink,
+    ctl: &Controller,
+) -> Option<Option<String>> {
+    let m = run.rings.mic.pop_slice(&mut buf.mic);
+    let mic_db = level_db(&buf.mic[..m]);
+    engine.push_mic(&buf.mic[..m], sink);
+    let n = run.rings.far.pop_slice(&mut buf.far);
+    if ctl.far_quieted(now_unix()) {
+        // Our own chime or click on the default output: not the far end.
+        buf.far[..n].fill(0.0);
+    }
+    engine.push_far(&buf.far[..n], sink);
+    let now = Instant::now();
+    if m > 0 {
+        run.last_mic = now;
+    }
+    if n > 0 {
+        run.last_far = now;
+    }
+    let far_db = sink.far_db;
+    ctl.update(|s| {
+        s.far_db = far_db;
+        if m > 0 || mic_db > -100.0 {
+            s.mic_db = mic_db;
+        }
+    });
+    // A device that vanished does not always report an error (our own PulseAudio recordings
+    // report none): a stream that stops delivering is treated as lost too.
+    let stalled = [(run.last_far, "far"), (run.last_mic, "mic")]
+        .into_iter()
+        .find(|(last, _)| now.duration_since(*last) > STALL);
+    if let Some((_, what)) = stalled {
+        run.failed.store(true, Ordering::Relaxed);
+        return Some(Some(crate::i18n::t(match (what, engine.muted()) {
+            ("far", true) => "status-stalled-far-muted",
+            ("far", false) => "status-stalled-far-open",
+            (_, true) => "status-stalled-mic-muted",
+            (_, false) => "status-stalled-mic-open",
+        })));
+    }
+    (n > 0 && m > 0).then_some(None)
+}
+
+/// The pipe's figures since the last line (`--stats`).
+fn stats_line(shared: &Shared, secs: f64) -> String {
+    let w = shared.take_window();
+    let line = format!(
+        "stats {secs:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples ({} with the microphone short), overruns {}, RSS {:.1} MB; blocks in {} out {}, fill after read {}–{}, shed {}, padded {}; microphone gave {}, output took {}; cycles missed: microphone {} samples, output {} samples; xruns {}",
+        shared
+            .latency_median_ms()
+            .map_or("-".into(), |m| format!("{m:.1}")),
+        shared.target.load(Ordering::Relaxed),
+        shared.underruns.load(Ordering::Relaxed),
+        shared.underruns_mic_short.load(Ordering::Relaxed),
+        shared.overruns.load(Ordering::Relaxed),
+        rss_mb(),
+        w.in_block,
+        w.out_block,
+        w.fill_min,
+        w.fill_max,
+        shared.shed.load(Ordering::Relaxed),
+        shared.padded.load(Ordering::Relaxed),
+        w.mic_gave,
+        w.out_took,
+        shared.mic_missed.load(Ordering::Relaxed),
+        shared.out_missed.load(Ordering::Relaxed),
+        shared.xruns.load(Ordering::Relaxed),
+    );
+    shared.reset_latency();
+    line
+}
+
+/// The closing line: what came in and went out over the whole run.
+fn summary_line(shared: &Shared, secs: f64) -> String {
+    format!(
+        "audio: {:.1} s of far end in {secs:.1} s ({} samples dropped); output {} samples short ({} of them the microphone's blocks late or missing), {} dropped; pipe latency median {} ms; cycles missed: microphone {} samples, output {} samples; xruns {}",
+        shared.far_samples.load(Ordering::Relaxed) as f64 / RATE as f64,
+        shared.far_dropped.load(Ordering::Relaxed),
+        shared.underruns.load(Ordering::Relaxed),
+        shared.underruns_mic_short.load(Ordering::Relaxed),
+        shared.overruns.load(Ordering::Relaxed),
+        shared
+            .latency_median_ms()
+            .map_or("-".into(), |m| format!("{m:.1}")),
+        shared.mic_missed.load(Ordering::Relaxed),
+        shared.out_missed.load(Ordering::Relaxed),
+        shared.xruns.load(Ordering::Relaxed),
+    )
 }
 
 fn guard_streams(
     opts: &RunOptions,
     ctl: &Arc<Controller>,
-    server: &mut Option<crate::audio::virtual_mic::Server>,
-    vmic: &mut Option<crate::audio::virtual_mic::VirtualMic>,
+    server: &mut Option<Server>,
+    vmic: &mut Option<VirtualMic>,
+    say: &dyn Fn(Report),
 ) -> anyhow::Result<()> {
     // The host lists devices when it is made: make it after the virtual microphone exists.
-    let mut host = cpal::default_host();
-    // Rebuilt hosts must be of the same kind: a default picked while the server restarts could be
-    // plain ALSA, with other device names.
+    let host = cpal::default_host();
     let host_id = host.id();
-    let (mic_id, far_id, out_id) = resolve(opts, &host, server.as_mut(), true)?;
-    if !opts.quiet {
-        say!("microphone {mic_id}, far end {far_id}, output {out_id}");
-    }
+    let ids = resolve(opts, &host, server.as_mut(), true)?;
+    say(Report::Devices(ids.clone()));
     ctl.update(|s| {
-        s.mic = mic_id.clone();
-        s.far = far_id.clone();
-        s.out = out_id.clone();
+        s.mic = ids.mic.clone();
+        s.far = ids.far.clone();
+        s.out = ids.out.clone();
     });
 
     let mut journal = match opts.journal.clone().or_else(crate::journal::default_path) {
         Some(p) => {
             let (j, recovered) = Journal::open(&p)?;
-            for r in &recovered {
-                say!(
-                    "journal: closed an interval left open at {} ({})",
-                    crate::journal::format_utc(r.end),
-                    r.closed_by
-                );
+            for r in recovered {
+                say(Report::JournalRecovered {
+                    end: r.end,
+                    closed_by: r.closed_by.to_string(),
+                });
             }
             Some(j)
         }
@@ -195,382 +469,165 @@ fn guard_streams(
         call: call_id(now_unix()),
         slot: (Default::default(), SLOT_S, false, false),
         far_db: -100.0,
-        quiet: opts.quiet,
+        say,
         silent_since: None,
         no_call: false,
         deferred: None,
         muted_speech: (f64::NEG_INFINITY, false),
     };
-    let started = Instant::now();
-    let mut ids = (mic_id, far_id, out_id);
-    let mut attempt = 0u64;
-    let mut backoff = Duration::from_millis(500);
-    let mut far_buf = vec![0.0f32; RATE as usize];
-    let mut mic_buf = vec![0.0f32; RATE as usize];
-    let mut last_beat = Instant::now();
-    let mut last_stats = Instant::now();
-    let mut priority_told = false;
-    let deadline_passed = |started: &Instant| opts.duration.is_some_and(|d| started.elapsed() >= d);
     let publish = |engine: &Engine, problem: Option<String>| {
         ctl.update(|s| {
             s.follow(engine.mode());
             s.problem = problem;
         });
     };
-    // Only our own virtual microphone can tell whether a softphone uses it.
-    let may_standby = !opts.keep_devices_open && vmic.is_some();
-    let mut router = Router::new(opts.leave_recorders || vmic.is_none());
-    // The far end is the softphone's own playback when it can be found (a music player beside
-    // the call is not the call), unless the user named a far device.
-    let mut listen = Listen {
-        enabled: opts.far.is_none() && vmic.is_some(),
-        call: None,
-        refused: false,
+    let mut audio = Audio {
+        opts,
+        ctl,
+        say,
+        // Only our own virtual microphone knows whether a softphone uses it; the far end is the
+        // softphone's own playback when it can be found (a music player beside the call is not
+        // the call), unless the user named a far device.
+        listen: Listen {
+            enabled: opts.far.is_none() && vmic.is_some(),
+            call: None,
+            refused: false,
+        },
+        router: Router::new(opts.leave_recorders || vmic.is_none()),
+        server,
+        vmic,
+        host,
+        host_id,
+        ids,
+        shared: shared.clone(),
     };
-    let mut standby = false;
-    'outer: while !ctl.should_end() && !deadline_passed(&started) {
-        let resumed = std::mem::take(&mut standby);
-        if resumed {
-            // Nobody records the microphone: the call is over, and so is its hold or manual
-            // mute. The next call starts live, with its own id — unless guarding is paused,
-            // which lasts until the user resumes. Commands given meanwhile carry over.
-            sink.end_call(now_unix());
-            let paused = engine.mode() == Mode::Paused;
-            engine = Engine::new(RATE, Some(RATE), opts.guard.clone());
-            sink.new_call();
-            if paused {
-                engine.command(Command::Pause, &mut sink);
+    let started = Instant::now();
+    let may_standby = !opts.keep_devices_open && audio.vmic.is_some();
+    let mut sup = Supervisor::new(started, may_standby);
+    let mut live: Option<Running> = None;
+    let mut problem: Option<String> = None;
+    let mut buf = Drain {
+        far: vec![0.0; RATE as usize],
+        mic: vec![0.0; RATE as usize],
+    };
+    let mut last_stats = Instant::now();
+    let mut priority_told = false;
+    let deadline_passed = || opts.duration.is_some_and(|d| started.elapsed() >= d);
+    while !ctl.should_end() && !deadline_passed() {
+        let now = Instant::now();
+        let due = sup.tick(now);
+        if let Some(fresh) = due.open {
+            match audio.open(fresh) {
+                Ok(run) => {
+                    live = Some(run);
+                    sup.opened();
+                    problem = None;
+                }
+                Err(e) => {
+                    let retry = sup.open_failed(now);
+                    let why = format!("{e:#}");
+                    problem = Some(format!("cannot open the audio streams ({why})"));
+                    say(Report::CannotOpen { why, retry });
+                    audio.reconnect();
+                }
             }
-            ctl.update(|s| {
-                s.standby = true;
-                s.no_call = false;
-                s.far_db = -100.0;
-                s.mic_db = -100.0;
-            });
-            publish(&engine, None);
-            if !opts.quiet {
-                say!("standby: no app records from Hold Guard Microphone, audio devices released");
-            }
-            let (mut polled, mut beat) = (Instant::now(), Instant::now());
-            loop {
-                std::thread::sleep(Duration::from_millis(100));
-                serve_requests(ctl, &mut engine, &mut sink);
-                publish(&engine, None);
-                if ctl.should_end() || deadline_passed(&started) {
+        }
+        if due.poll {
+            let apps = audio.poll(live.as_mut());
+            match sup.users(now, apps) {
+                Some(Change::Standby) => {
+                    live = None;
+                    // Nobody records the microphone: the call is over, and so is its hold or
+                    // manual mute. The next call starts live, with its own id — unless guarding
+                    // is paused, which lasts until the user resumes. Commands given meanwhile
+                    // carry over.
+                    sink.end_call(now_unix());
+                    let paused = engine.mode() == Mode::Paused;
+                    engine = Engine::new(RATE, Some(RATE), opts.guard.clone());
+                    sink.new_call();
+                    if paused {
+                        engine.command(Command::Pause, &mut sink);
+                    }
+                    ctl.update(|s| {
+                        s.standby = true;
+                        s.no_call = false;
+                        s.far_db = -100.0;
+                        s.mic_db = -100.0;
+                    });
+                    problem = None;
+                    say(Report::Standby);
+                }
+                Some(Change::Resume) => {
                     ctl.update(|s| s.standby = false);
-                    break 'outer;
+                    say(Report::Guarding);
                 }
-                if beat.elapsed() >= Duration::from_secs(5) {
-                    beat = Instant::now();
-                    if let Some(j) = sink.journal.as_deref_mut() {
-                        let _ = j.heartbeat(now_unix());
-                    }
-                }
-                if polled.elapsed() >= STANDBY_POLL {
-                    polled = Instant::now();
-                    // An error (the server went away) also ends standby: the stream path below
-                    // knows how to wait for the server and recreate the virtual microphone.
-                    let Some(s) = server.as_mut() else { break };
-                    let Ok(rec) = s.recordings() else { break };
-                    // A softphone on the physical microphone would never wake the guard.
-                    router.check(&rec, &ids.0, s, ctl, opts.quiet);
-                    if rec.apps_on_ours > 0 {
-                        break;
-                    }
-                }
-            }
-            ctl.update(|s| s.standby = false);
-            if !opts.quiet {
-                say!("an app records from Hold Guard Microphone: guarding");
+                None => {}
             }
         }
-        // Back from standby the devices are the ones from before, at once: the softphone is
-        // already recording. A new default output, or a preferred microphone that came back, is
-        // caught by the periodic check below.
-        let fresh = !resumed;
-        let failed = Arc::new(AtomicBool::new(false));
-        let mut far_failed = Arc::new(AtomicBool::new(false));
-        let (block, prefill) = block_and_cushion(&host, opts);
-        let (capture, playback) = pipe(RATE, prefill, shared.clone());
-        let playback = playback.settling_from(STARTUP_CUSHION);
-        let (far_prod, far_cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
-        let (mic_prod, mic_cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
-        let ends = Ends {
-            capture,
-            playback,
-            far_prod,
-            mic_prod,
-        };
-        // Devices come and go between attempts: a lost microphone falls back to the default one
-        // (and back again when it returns), and the far end follows the default output. Only a
-        // new host lists devices that appeared or went since the last one.
-        if attempt > 0 && fresh {
-            if let Ok(h) = cpal::host_from_id(host_id) {
-                host = h;
+        serve_requests(ctl, &mut engine, &mut sink);
+        if let Some(run) = live.as_mut() {
+            if let Some(p) = drain(run, &mut buf, &mut engine, &mut sink, ctl) {
+                if let Some(msg) = &p {
+                    say(Report::Stalled(msg.clone()));
+                }
+                problem = p;
             }
         }
-        attempt += 1;
-        if let Some(Ok(now)) = fresh.then(|| resolve(opts, &host, server.as_mut(), false)) {
-            if now != ids {
-                eprintln!(
-                    "holdguard: now using microphone {}, far end {}, output {}",
-                    now.0, now.1, now.2
-                );
-                ctl.update(|s| {
-                    s.mic = now.0.clone();
-                    s.far = now.1.clone();
-                    s.out = now.2.clone();
-                });
-                ids = now;
+        publish(&engine, problem.clone());
+        if due.beat {
+            if let Some(j) = sink.journal.as_deref_mut() {
+                let _ = j.heartbeat(now_unix());
+            }
+            // A new default output, or a preferred microphone that came back: open again. The
+            // streams' host is not asked (listing devices on it stalls its callbacks); the sound
+            // server is, and a separate host only while on a fallback microphone.
+            if let Some(run) = live.as_ref() {
+                if changed_devices(
+                    opts,
+                    &audio.ids,
+                    &audio.host,
+                    host_id,
+                    audio.server.as_mut(),
+                ) {
+                    run.failed.store(true, Ordering::Relaxed);
+                }
             }
         }
-        if let Some(s) = server.as_mut() {
-            listen.refresh(s, &ids.1, ctl, opts.quiet);
-        }
-        let mut streams = match build_streams(
-            &host,
-            &ids,
-            listen.call.as_ref(),
-            block,
-            ends,
-            StreamErrors {
-                failed: failed.clone(),
-                shared: shared.clone(),
-            },
-            far_failed.clone(),
-        ) {
-            Ok(s) => s,
-            Err(e) => {
-                if listen.call.is_some() {
-                    // Next time without the per-stream recording, in case it is what failed.
-                    listen.refuse(&format!("{e:#}"), &ids.1, ctl);
-                }
-                let msg = format!("cannot open the audio streams ({e:#})");
-                eprintln!(
-                    "holdguard: {msg}; retrying in {:.1} s",
-                    backoff.as_secs_f64()
-                );
-                publish(&engine, Some(msg));
-                let until = Instant::now() + backoff;
-                while Instant::now() < until && !ctl.should_end() {
-                    std::thread::sleep(Duration::from_millis(20));
-                    serve_requests(ctl, &mut engine, &mut sink);
-                    publish(&engine, ctl.status().problem);
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(2));
-                if let (Some(s), Some(v)) = (server.as_mut(), vmic.as_ref()) {
-                    if !v.alive(s) {
-                        *vmic = crate::audio::virtual_mic::VirtualMic::create(s).ok();
-                    }
-                } else if opts.out.is_none() {
-                    // The server went away: reconnect and recreate the virtual microphone.
-                    *server = crate::audio::virtual_mic::Server::connect().ok();
-                    if let Some(s) = server.as_mut() {
-                        *vmic = crate::audio::virtual_mic::VirtualMic::create(s).ok();
-                    }
-                }
-                continue;
-            }
-        };
-        backoff = Duration::from_millis(500);
-        let mut rings = Rings {
-            far: far_cons,
-            mic: mic_cons,
-        };
-        let (mut last_far, mut last_mic) = (Instant::now(), Instant::now());
-        let mut problem = None;
-        let (mut polled, mut unused_since) = (Instant::now(), None::<Instant>);
-        let pulse = host_id == cpal::HostId::PulseAudio;
-        while !ctl.should_end()
-            && !failed.load(Ordering::Relaxed)
-            && !far_failed.load(Ordering::Relaxed)
-        {
-            std::thread::sleep(Duration::from_millis(10));
-            if polled.elapsed() >= STANDBY_POLL {
-                polled = Instant::now();
-                let rec = server.as_mut().map(|s| s.recordings());
-                if let (Some(s), Some(Ok(r))) = (server.as_mut(), &rec) {
-                    router.check(r, &ids.0, s, ctl, opts.quiet);
-                }
-                // The softphone started or stopped playing: listen to what it plays now,
-                // replacing only the far end's recording (the microphone path plays on).
-                if let Some(s) = server.as_mut() {
-                    if listen.refresh(s, &ids.1, ctl, opts.quiet) {
-                        let (prod, cons) = HeapRb::<f32>::new(RATE as usize * 2).split();
-                        let fresh_flag = Arc::new(AtomicBool::new(false));
-                        let errors = StreamErrors {
-                            failed: fresh_flag.clone(),
-                            shared: shared.clone(),
-                        };
-                        let on_far = far_writer(shared.clone(), prod);
-                        match far_input(&host, &ids.1, listen.call.as_ref(), block, on_far, &errors)
-                        {
-                            Ok(far) => {
-                                streams.far = far;
-                                far_failed = fresh_flag;
-                                rings.far = cons;
-                                last_far = Instant::now();
-                            }
-                            Err(e) => {
-                                listen.refuse(&e.to_string(), &ids.1, ctl);
-                                failed.store(true, Ordering::Relaxed);
-                            }
-                        }
-                    }
-                }
-                if let (true, Some(Ok(r))) = (pulse, &rec) {
-                    // PulseAudio moves a stream whose device went away instead of ending it: the
-                    // far end could end up listening to the user's microphone or to our own
-                    // output. A stream on another source than we opened counts as a lost device.
-                    let opened = |d: &String| {
-                        let call = listen.call.as_ref();
-                        let d = std::slice::from_ref(d);
-                        is_device(&ids.0, d)
-                            || is_device(&ids.1, d)
-                            || call.is_some_and(|c| d[0] == format!("{}.monitor", c.sink))
-                    };
-                    if let Some(d) = r.ours_on.iter().find(|d| !opened(d)) {
-                        eprintln!("holdguard: the sound server moved a recording of ours to {d} (its device went away); reconnecting");
-                        failed.store(true, Ordering::Relaxed);
-                    }
-                }
-                if may_standby {
-                    match rec {
-                        Some(Ok(r)) if r.apps_on_ours == 0 => {
-                            if unused_since.get_or_insert(polled).elapsed() >= STANDBY_AFTER {
-                                standby = true;
-                                break;
-                            }
-                        }
-                        _ => unused_since = None,
-                    }
-                }
-            }
-            serve_requests(ctl, &mut engine, &mut sink);
-            let m = rings.mic.pop_slice(&mut mic_buf);
-            let mic_db = level_db(&mic_buf[..m]);
-            engine.push_mic(&mic_buf[..m], &mut sink);
-            let n = rings.far.pop_slice(&mut far_buf);
-            if ctl.far_quieted(now_unix()) {
-                // Our own chime or click on the default output: not the far end.
-                far_buf[..n].fill(0.0);
-            }
-            engine.push_far(&far_buf[..n], &mut sink);
-            // A device that vanished does not always report an error (our own PulseAudio
-            // recordings report none): a stream that stops delivering is treated as lost too.
-            if m > 0 {
-                last_mic = Instant::now();
-            }
-            if n > 0 {
-                last_far = Instant::now();
-            }
-            let stalled = [(last_far, "far"), (last_mic, "mic")]
-                .into_iter()
-                .find(|(last, _)| last.elapsed() > STALL);
-            if let Some((_, what)) = stalled {
-                let msg = crate::i18n::t(match (what, engine.muted()) {
-                    ("far", true) => "status-stalled-far-muted",
-                    ("far", false) => "status-stalled-far-open",
-                    (_, true) => "status-stalled-mic-muted",
-                    (_, false) => "status-stalled-mic-open",
-                });
-                eprintln!("holdguard: {msg}");
-                problem = Some(msg);
-                failed.store(true, Ordering::Relaxed);
-            } else if n > 0 && m > 0 {
-                problem = None;
-            }
-            let far_db = sink.far_db;
-            publish(&engine, problem.clone());
-            ctl.update(|s| {
-                s.far_db = far_db;
-                if m > 0 || mic_db > -100.0 {
-                    s.mic_db = mic_db;
-                }
-            });
-            if last_beat.elapsed() >= Duration::from_secs(5) {
-                last_beat = Instant::now();
-                // A new default output, or a preferred microphone that came back: rebuild. The
-                // streams' host is not asked (listing devices on it stalls its callbacks); the
-                // sound server is, and a separate host only while on a fallback microphone.
-                if changed_devices(opts, &ids, &host, host_id, server.as_mut()) {
-                    failed.store(true, Ordering::Relaxed);
-                }
-                if let Some(j) = sink.journal.as_deref_mut() {
-                    let _ = j.heartbeat(now_unix());
-                }
-            }
-            if !priority_told {
-                use crate::audio::priority::State;
-                match shared.priority.state() {
-                    State::Pending => {}
-                    State::RealTime => priority_told = true,
-                    State::Refused => {
-                        priority_told = true;
-                        say!("warning: the audio threads run at normal priority (real-time scheduling was refused); on a busy machine the microphone may drop out. Allow it with an rtprio limit (e.g. the `audio` group in /etc/security/limits.d) or rtkit");
-                    }
-                }
-            }
-            if opts.stats_every.is_some_and(|d| last_stats.elapsed() >= d) {
-                last_stats = Instant::now();
-                let w = shared.take_window();
-                say!(
-                    "stats {:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples ({} with the microphone short), overruns {}, RSS {:.1} MB; blocks in {} out {}, fill after read {}–{}, shed {}, padded {}; microphone gave {}, output took {}; cycles missed: microphone {} samples, output {} samples; xruns {}",
-                    started.elapsed().as_secs_f64(),
-                    shared
-                        .latency_median_ms()
-                        .map_or("-".into(), |m| format!("{m:.1}")),
-                    shared.target.load(Ordering::Relaxed),
-                    shared.underruns.load(Ordering::Relaxed),
-                    shared.underruns_mic_short.load(Ordering::Relaxed),
-                    shared.overruns.load(Ordering::Relaxed),
-                    rss_mb(),
-                    w.in_block,
-                    w.out_block,
-                    w.fill_min,
-                    w.fill_max,
-                    shared.shed.load(Ordering::Relaxed),
-                    shared.padded.load(Ordering::Relaxed),
-                    w.mic_gave,
-                    w.out_took,
-                    shared.mic_missed.load(Ordering::Relaxed),
-                    shared.out_missed.load(Ordering::Relaxed),
-                    shared.xruns.load(Ordering::Relaxed),
-                );
-                shared.reset_latency();
-            }
-            if deadline_passed(&started) {
-                break 'outer;
+        if live.as_ref().is_some_and(Running::lost) {
+            live = None;
+            sup.lost(now);
+            if !ctl.should_end() {
+                say(Report::DeviceLost);
             }
         }
-        let far_lost = far_failed.load(Ordering::Relaxed);
-        drop(streams);
-        // (Closing the streams for standby may flag them failed: that is no lost device.)
-        if (failed.load(Ordering::Relaxed) || far_lost) && !ctl.should_end() && !standby {
-            eprintln!(
-                "holdguard: an audio device went away; reconnecting (the guard keeps its state)"
-            );
+        if live.is_some() && !priority_told {
+            use crate::audio::priority::State;
+            match shared.priority.state() {
+                State::Pending => {}
+                State::RealTime => priority_told = true,
+                State::Refused => {
+                    priority_told = true;
+                    say(Report::NormalPriority);
+                }
+            }
         }
+        if live.is_some() && opts.stats_every.is_some_and(|d| last_stats.elapsed() >= d) {
+            last_stats = Instant::now();
+            say(Report::Figures(stats_line(
+                &shared,
+                started.elapsed().as_secs_f64(),
+            )));
+        }
+        std::thread::sleep(sup.nap());
     }
+    drop(live);
+    ctl.update(|s| s.standby = false);
     if let Some(j) = sink.journal.as_deref_mut() {
         j.close_interval(now_unix(), "shutdown")?;
     }
-    let secs = started.elapsed().as_secs_f64();
-    if !opts.quiet {
-        say!(
-            "audio: {:.1} s of far end in {secs:.1} s ({} samples dropped); output {} samples short ({} of them the microphone's blocks late or missing), {} dropped; pipe latency median {} ms; cycles missed: microphone {} samples, output {} samples; xruns {}",
-            shared.far_samples.load(Ordering::Relaxed) as f64 / RATE as f64,
-            shared.far_dropped.load(Ordering::Relaxed),
-            shared.underruns.load(Ordering::Relaxed),
-            shared.underruns_mic_short.load(Ordering::Relaxed),
-            shared.overruns.load(Ordering::Relaxed),
-            shared
-                .latency_median_ms()
-                .map_or("-".into(), |m| format!("{m:.1}")),
-            shared.mic_missed.load(Ordering::Relaxed),
-            shared.out_missed.load(Ordering::Relaxed),
-            shared.xruns.load(Ordering::Relaxed),
-        );
-    }
+    say(Report::Summary(summary_line(
+        &shared,
+        started.elapsed().as_secs_f64(),
+    )));
     Ok(())
 }

@@ -6,6 +6,7 @@ use crate::audio::virtual_mic::CallPlayback;
 use crate::control::Controller;
 
 use super::devices::node_name;
+use super::report::Report;
 
 /// Which far end the guard listens to: the softphone's own playback (the application recording
 /// the virtual microphone plays the call), found afresh twice a second, or the far device.
@@ -23,7 +24,7 @@ impl Listen {
         server: &mut crate::audio::virtual_mic::Server,
         far_id: &str,
         ctl: &Controller,
-        quiet: bool,
+        say: &dyn Fn(Report),
     ) -> bool {
         if !self.enabled || self.refused {
             return false;
@@ -38,26 +39,27 @@ impl Listen {
             Some(c) => format!("{}'s playback on {}", c.app, c.sink),
             None => far_id.to_string(),
         };
-        if !quiet {
-            match &want {
-                Some(c) => say!(
-                    "far end: {}'s own playback (on {}), not everything on the speakers",
-                    c.app,
-                    c.sink
-                ),
-                None => say!("far end: everything on {far_id} (no softphone playback found)"),
-            }
-        }
+        say(Report::FarEnd {
+            playback: want.as_ref().map(|c| (c.app.clone(), c.sink.clone())),
+            far: far_id.to_string(),
+        });
         ctl.update(|s| s.far = far);
         self.call = want;
         true
     }
 
     /// The server would not record the call's playback alone.
-    pub(super) fn refuse(&mut self, why: &str, far_id: &str, ctl: &Controller) {
-        eprintln!(
-            "holdguard: cannot listen to the softphone's playback alone ({why}); listening to everything on {far_id}"
-        );
+    pub(super) fn refuse(
+        &mut self,
+        why: &str,
+        far_id: &str,
+        ctl: &Controller,
+        say: &dyn Fn(Report),
+    ) {
+        say(Report::FarEndRefused {
+            why: why.to_string(),
+            far: far_id.to_string(),
+        });
         self.refused = true;
         self.call = None;
         ctl.update(|s| s.far = far_id.to_string());
@@ -112,7 +114,7 @@ impl Router {
         mic_id: &str,
         server: &mut crate::audio::virtual_mic::Server,
         ctl: &Controller,
-        quiet: bool,
+        say: &dyn Fn(Report),
     ) {
         let mut bypass = Vec::new();
         // A move the server accepted can still land elsewhere: PipeWire's session manager links a
@@ -122,10 +124,10 @@ impl Router {
         for a in rec.apps.iter().filter(|a| self.moved.contains(&a.index)) {
             if a.source != crate::audio::virtual_mic::SOURCE {
                 if self.told.insert(a.index | MOVED_AWAY) {
-                    eprintln!(
-                        "holdguard: {} could not be moved onto Hold Guard Microphone (it records {} now); choose \"Hold Guard Microphone\" in {}",
-                        a.app, a.source, a.app
-                    );
+                    say(Report::NotMoved {
+                        app: a.app.clone(),
+                        source: a.source.clone(),
+                    });
                 }
                 bypass.push(a.app.clone());
             }
@@ -135,21 +137,16 @@ impl Router {
             if !self.leave && !self.moved.contains(&a.index) {
                 match server.move_to_virtual_mic(a.index) {
                     Ok(()) => {
-                        if !quiet {
-                            say!("{} recorded your microphone directly: moved onto Hold Guard Microphone", a.app);
-                        }
+                        say(Report::Moved { app: a.app.clone() });
                         self.moved.insert(a.index);
                         continue;
                     }
-                    Err(e) if first => eprintln!("holdguard: {e}"),
+                    Err(e) if first => say(Report::MoveFailed(e.to_string())),
                     Err(_) => {}
                 }
             }
             if first {
-                eprintln!(
-                    "holdguard: {} records your microphone directly — Hold Guard cannot mute it; choose \"Hold Guard Microphone\" in {}",
-                    a.app, a.app
-                );
+                say(Report::Bypass { app: a.app.clone() });
             }
             bypass.push(a.app.clone());
         }

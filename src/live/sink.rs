@@ -10,6 +10,8 @@ use crate::engine::{Engine, Hop, Sink};
 use crate::guard::{Event, Transition};
 use crate::journal::Journal;
 
+use super::report::Report;
+
 /// A call's id in the journal: when it began, in UTC, without spaces or colons.
 pub(super) fn call_id(start: f64) -> String {
     crate::journal::format_utc(start).replace([' ', ':'], "-")
@@ -24,7 +26,7 @@ pub(super) struct LiveSink<'a> {
     /// Class counts of the timeline slot being filled, and its end (engine seconds).
     pub(super) slot: ([u16; crate::dsp::class::N_CLASSES], f64, bool, bool),
     pub(super) far_db: f32,
-    pub(super) quiet: bool,
+    pub(super) say: &'a dyn Fn(Report),
     /// Since when (Unix seconds) the far end has carried no audio at all.
     pub(super) silent_since: Option<f64>,
     /// No call audio for [`NO_CALL_S`]: the call has ended (or not begun).
@@ -65,7 +67,7 @@ impl LiveSink<'_> {
     pub(super) fn journal_open(&mut self, start: f64, reason: &str) {
         if let Some(j) = self.journal.as_deref_mut() {
             if let Err(e) = j.open_interval(&self.call, start, reason) {
-                eprintln!("holdguard: {e}");
+                (self.say)(Report::JournalError(e.to_string()));
             }
         }
     }
@@ -73,7 +75,7 @@ impl LiveSink<'_> {
     pub(super) fn journal_close(&mut self, end: f64, closed_by: &str) {
         if let Some(j) = self.journal.as_deref_mut() {
             if let Err(e) = j.close_interval(end, closed_by) {
-                eprintln!("holdguard: {e}");
+                (self.say)(Report::JournalError(e.to_string()));
             }
         }
     }
@@ -142,14 +144,11 @@ impl Sink for LiveSink<'_> {
     fn transition(&mut self, tr: &Transition) {
         self.shared.muted.store(tr.muted, Ordering::Relaxed);
         let now = now_unix();
-        let verb = if tr.muted { "muted" } else { "open" };
-        if !self.quiet {
-            say!(
-                "{}  {verb} ({})",
-                crate::journal::format_utc(now),
-                tr.reason.describe()
-            );
-        }
+        (self.say)(Report::Changed {
+            at: now,
+            muted: tr.muted,
+            reason: tr.reason,
+        });
         self.ctl.update(|s| {
             s.reason = Some(tr.reason.key().to_string());
             s.since = now;
@@ -173,11 +172,8 @@ impl Sink for LiveSink<'_> {
         }
     }
     fn event(&mut self, ev: &Event) {
-        if let (Event::AnnouncementRecognised { .. }, false) = (ev, self.quiet) {
-            say!(
-                "{}  announcement recognised, kept muted",
-                crate::journal::format_utc(now_unix())
-            );
+        if let Event::AnnouncementRecognised { .. } = ev {
+            (self.say)(Report::Announcement { at: now_unix() });
         }
     }
 }

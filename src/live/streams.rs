@@ -185,7 +185,7 @@ pub(super) struct Ends {
 
 pub(super) fn build_streams(
     host: &cpal::Host,
-    ids: &(String, String, String),
+    ids: &super::report::Ids,
     far_call: Option<&CallPlayback>,
     buffer: u32,
     ends: Ends,
@@ -200,7 +200,7 @@ pub(super) fn build_streams(
         mut mic_prod,
     } = ends;
     let lockstep = lockstep(host);
-    let (mic_dev, out_dev) = (find(host, &ids.0)?, find(host, &ids.2)?);
+    let (mic_dev, out_dev) = (find(host, &ids.mic)?, find(host, &ids.out)?);
     let mut capture = capture;
     // Each callback promotes its own thread the first time it runs (see `audio::priority`).
     let (mic_shared, out_shared) = (far_shared.clone(), far_shared.clone());
@@ -216,7 +216,7 @@ pub(super) fn build_streams(
     // PulseAudio: recordings of our own (see `audio::pulse_capture`), cpal's lose samples.
     let mic = if host.id() == cpal::HostId::PulseAudio {
         Input::Pulse {
-            _capture: Capture::open(node_name(&ids.0), RATE, buffer, move |d| on_mic(d, None))?,
+            _capture: Capture::open(node_name(&ids.mic), RATE, buffer, move |d| on_mic(d, None))?,
         }
     } else {
         cpal_mic(&mic_dev, buffer, lockstep, on_mic, &errors)?
@@ -227,7 +227,7 @@ pub(super) fn build_streams(
         failed: far_failed,
         shared: errors.shared.clone(),
     };
-    let far = far_input(host, &ids.1, far_call, buffer, on_far, &far_errors)?;
+    let far = far_input(host, &ids.far, far_call, buffer, on_far, &far_errors)?;
     let out = out_dev.build_output_stream(
         config(buffer),
         move |data: &mut [f32], info: &cpal::OutputCallbackInfo| {

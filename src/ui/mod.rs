@@ -41,7 +41,7 @@ fn guard_thread(ctl: Arc<Controller>, opts: Arc<Mutex<RunOptions>>) {
     while !ctl.stopping() {
         ctl.take_restart();
         let o = opts.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        match crate::live::run(o.clone(), &ctl) {
+        match crate::live::run(o.clone(), &ctl, &|r| crate::live::print_report(&r, true)) {
             Ok(()) => continue,
             Err(e) => {
                 let why = format!("{e:#}");
@@ -207,7 +207,6 @@ pub fn run_app(opts: AppOptions) -> anyhow::Result<ExitCode> {
     let journal = opts.journal.clone().or_else(crate::journal::default_path);
     let run_opts = Arc::new(Mutex::new(RunOptions {
         journal: journal.clone(),
-        quiet: true,
         ..RunOptions::from_config(&config)
     }));
 

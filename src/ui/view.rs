@@ -455,7 +455,6 @@ impl View {
                 let mut o = self.run_opts.lock().unwrap_or_else(|e| e.into_inner());
                 *o = RunOptions {
                     journal: o.journal.take(),
-                    quiet: o.quiet,
                     ..RunOptions::from_config(&s.saved)
                 };
             }
