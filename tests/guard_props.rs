@@ -275,6 +275,33 @@ fn conversation_pauses_do_not_mute_but_silent_hold_does() {
 }
 
 #[test]
+fn a_voice_heard_as_music_that_pauses_for_breath_is_no_silent_hold() {
+    let mut v = Vec::new();
+    // The agent asks, the user answers, and the agent answers back in a voice the classifier
+    // hears as music, in phrases with short breaths, then a longer one.
+    stretch(&mut v, Class::Speech, 3.0, false);
+    stretch(&mut v, Class::Silence, 2.5, true);
+    for _ in 0..5 {
+        stretch(&mut v, Class::Music, 1.4, false);
+        stretch(&mut v, Class::Silence, 0.3, false);
+    }
+    stretch(&mut v, Class::Silence, 0.8, false);
+    stretch(&mut v, Class::Music, 1.0, false);
+    let (trs, _, _) = run(&v, &[]);
+    assert!(
+        trs.iter().all(|t| t.reason != Reason::SilentHold),
+        "{trs:?}"
+    );
+    // A line that then falls silent is a silent hold as before.
+    stretch(&mut v, Class::Silence, 20.0, false);
+    let (trs, _, _) = run(&v, &[]);
+    assert!(
+        trs.iter().any(|t| t.reason == Reason::SilentHold),
+        "{trs:?}"
+    );
+}
+
+#[test]
 fn agent_speech_reopens_and_a_repeat_does_not() {
     let mut v = Vec::new();
     stretch(&mut v, Class::Speech, 3.0, false);

@@ -49,6 +49,8 @@ pub(super) struct Evidence {
     pub silence_bits: Bits,
     /// Hops the classifier called music, however quiet (a ducked bed may sit under the floor).
     pub bed_bits: Bits,
+    /// Hops where the far end sounded: neither silence nor a network tone.
+    sound_bits: Bits,
     /// Hops in a row the classifier has heard clear music.
     pub music_run: u32,
     /// Music measure of the last `mid_talk_factor * music_len` hops (ring): the confirmation
@@ -89,6 +91,8 @@ pub(super) struct Evidence {
     pub last_talk: f64,
     /// When music was last clearly present.
     pub last_music: f64,
+    /// When the far end last sounded (anything but silence and tones, clicks aside).
+    pub last_sound: f64,
     /// The bed ducked in the second before the current run of far-end speech began.
     voice_ducked: bool,
     /// The current run of far-end speech came as the bed ducked for it: the music played on under
@@ -109,6 +113,7 @@ impl Evidence {
             music_bits: Bits::default(),
             silence_bits: Bits::default(),
             bed_bits: Bits::default(),
+            sound_bits: Bits::default(),
             music_run: 0,
             music: vec![0.0; tune.mid_talk_factor * music_len],
             music_len,
@@ -130,6 +135,7 @@ impl Evidence {
             last_clean_speech: f64::NEG_INFINITY,
             last_talk: f64::NEG_INFINITY,
             last_music: f64::NEG_INFINITY,
+            last_sound: f64::NEG_INFINITY,
             voice_ducked: true,
             voice_into_duck: false,
             voice_after_dropout: false,
@@ -223,6 +229,13 @@ impl Evidence {
         }
         if self.music_bits.count(n.music_presence) >= n.music_presence_need {
             self.last_music = t;
+        }
+        self.sound_bits.push(
+            x.far_active
+                && x.probs.get(Class::Silence) + x.probs.get(Class::Tone) < tune.sounding_p,
+        );
+        if self.sound_bits.count(n.presence) >= n.presence_need {
+            self.last_sound = t;
         }
         Heard {
             speechy,

@@ -10,7 +10,8 @@
 //!   sustained far-end talk or of the user answering, so half a second of a voice heard as music
 //!   mid-conversation does not mute.
 //! - **Silent hold** mutes after [`GuardConfig::silent_hold_delay_s`] with neither far-end speech nor
-//!   the user answering, the far end silent for most of the last second: a live conversation never
+//!   the user answering, the far end silent for most of the last second and without a sound for
+//!   two (a voice heard as music pauses for breath, not for seconds): a live conversation never
 //!   has both sides quiet that long (thinking pauses are under 4 s), and a user talking while the
 //!   agent listens keeps the line live — but talk that starts long after the far end fell silent
 //!   is private talk on hold, not an answer.

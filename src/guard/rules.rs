@@ -500,6 +500,7 @@ impl Guard {
                     && self.ev.heard_far
                     && !self.answering
                     && self.ev.silence_bits.count(self.n.window) >= self.n.silent_hold_quiet
+                    && t - self.ev.last_sound >= self.tune.silent_hold_still_s
                     && t - self
                         .ev
                         .last_far_speech

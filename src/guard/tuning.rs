@@ -46,6 +46,11 @@ pub struct Tuning {
     /// as music, which the return rule keeps from muting) is no silent hold, however long it
     /// lacks speech.
     pub silent_hold_quiet_s: f64,
+    /// Nor is a far end that sounded this recently (s), clicks aside: a voice heard as music
+    /// pauses for breath between sentences (0.4-0.8 s), and that pause, after seconds without
+    /// "speech", looked like a silent hold. Held out by source (draw 0) this took live false mute
+    /// from 95 to 72 s and changed nothing else; 1 s gave 80 s, 3 and 5 s the same as 2 s.
+    pub silent_hold_still_s: f64,
     /// A silent hold with no far-end speech for this long before it (s) is the line before
     /// anyone answered (ringback, queue), not a pause in a conversation.
     pub no_conversation_s: f64,
@@ -209,6 +214,7 @@ pub const TUNING: Tuning = Tuning {
     episode_gap_s: 15.0,
     music_start_s: 0.128,
     silent_hold_quiet_s: 0.768,
+    silent_hold_still_s: 2.0,
     no_conversation_s: 20.0,
     clear_of_speech_s: 0.4,
     mid_talk_s: 1.0,
