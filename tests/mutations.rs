@@ -238,8 +238,8 @@ fn mutated_control_requests_get_an_answer_never_a_panic() {
     let c = ctl.clone();
     let guard = std::thread::spawn(move || {
         while !c.stopping() {
-            for (seq, _) in c.take_requests() {
-                c.applied(seq, None);
+            for (_, reply) in c.take_requests() {
+                reply.send(None);
             }
             std::thread::sleep(std::time::Duration::from_millis(1));
         }

@@ -45,7 +45,7 @@ fn fixture(name: &str) -> Fixture {
     let thread = std::thread::spawn(move || {
         let mut guard = Guard::new(GuardConfig::default(), 0.016);
         while !c.stopping() {
-            for (seq, req) in c.take_requests() {
+            for (req, reply) in c.take_requests() {
                 let err = match req {
                     Request::Command(cmd) => {
                         guard.command(cmd, 0.0);
@@ -57,7 +57,7 @@ fn fixture(name: &str) -> Fixture {
                 };
                 let state = State::from_mode(guard.mode());
                 c.update(|s| s.state = state);
-                c.applied(seq, err);
+                reply.send(err);
             }
             std::thread::sleep(Duration::from_millis(2));
         }

@@ -2,7 +2,7 @@
 //!
 //! The guard runs on its own thread. The window, the tray, the global hotkey and the
 //! `holdguard toggle|mute|unmute|pause|resume|status` commands all reach it through one
-//! [`Controller`]: they queue requests, the guard's engine thread applies them on its next 10 ms
+//! [`Controller`]: they send requests, the guard's engine thread applies them on its next 10 ms
 //! tick and publishes a [`Status`] snapshot that they read. Nothing here runs in an audio callback,
 //! so a mutex is fine.
 //!
@@ -19,10 +19,9 @@ mod window;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 pub use instance::{runtime_dir, single_instance, InstanceError};
-pub use requests::{Request, Requests};
+pub use requests::{Pending, Reply, Request, Requests};
 pub use socket::{answer, socket_path, ClientError, Server};
 #[cfg(unix)]
 pub use socket::{request, serve};
@@ -75,27 +74,16 @@ impl Controller {
         self.published.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues a request for the guard; returns its sequence number.
-    pub fn submit(&self, req: Request) -> u64 {
-        let seq = self.requests.submit(req);
+    /// Sends a request to the guard; the returned end gets its answer.
+    pub fn submit(&self, req: Request) -> Pending {
+        let pending = self.requests.submit(req);
         self.wake();
-        seq
+        pending
     }
 
-    /// Waits until the guard has applied request `seq`; `Err` carries its failure. Gives up
-    /// (returning `Ok(false)`) after `timeout`, e.g. when no guard is running.
-    pub fn wait(&self, seq: u64, timeout: Duration) -> Result<bool, String> {
-        self.requests.wait(seq, timeout)
-    }
-
-    /// The guard thread takes the queued requests.
-    pub fn take_requests(&self) -> Vec<(u64, Request)> {
+    /// The guard thread takes the waiting requests, with where to answer each.
+    pub fn take_requests(&self) -> Vec<(Request, Reply)> {
         self.requests.take()
-    }
-
-    /// The guard thread says requests up to `seq` are done (`error` for the one that failed).
-    pub fn applied(&self, seq: u64, error: Option<String>) {
-        self.requests.applied(seq, error);
     }
 
     pub fn status(&self) -> Status {
@@ -142,7 +130,8 @@ impl Controller {
     /// Asks everything to shut down.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        self.requests.notify_all();
+        // Nobody will answer what is still waiting: dropping it tells its callers at once.
+        drop(self.requests.take());
         self.wake();
     }
 
@@ -207,6 +196,7 @@ mod tests {
     use super::*;
     use crate::dsp::class::Class;
     use crate::guard::Command;
+    use std::time::Duration;
 
     #[test]
     fn the_status_line_says_when_the_devices_are_released() {
@@ -253,13 +243,13 @@ mod tests {
         std::thread::spawn(move || {
             let mut guard = crate::guard::Guard::new(Default::default(), 0.016);
             while !ctl.stopping() {
-                for (seq, req) in ctl.take_requests() {
+                for (req, reply) in ctl.take_requests() {
                     if let Request::Command(c) = req {
                         guard.command(c, 0.0);
                     }
                     let state = State::from_mode(guard.mode());
                     ctl.update(|s| s.state = state);
-                    ctl.applied(seq, None);
+                    reply.send(None);
                 }
                 std::thread::sleep(Duration::from_millis(2));
             }
@@ -314,11 +304,12 @@ mod tests {
     #[test]
     fn a_command_without_a_guard_times_out_cleanly() {
         let ctl = Controller::new();
-        let seq = ctl.submit(Request::Command(Command::Mute));
-        assert_eq!(ctl.wait(seq, Duration::from_millis(50)), Ok(false));
-        ctl.applied(seq, Some("journal unavailable".into()));
+        let pending = ctl.submit(Request::Command(Command::Mute));
+        assert_eq!(pending.wait(Duration::from_millis(50)), Ok(false));
+        let (_, reply) = ctl.take_requests().pop().unwrap();
+        reply.send(Some("journal unavailable".into()));
         assert_eq!(
-            ctl.wait(seq, Duration::from_millis(50)),
+            pending.wait(Duration::from_millis(50)),
             Err("journal unavailable".into())
         );
     }

@@ -91,8 +91,8 @@ pub fn answer(ctl: &Controller, line: &str) -> serde_json::Value {
         }
     };
     if let Some(c) = cmd {
-        let seq = ctl.submit(Request::Command(c));
-        if !matches!(ctl.wait(seq, Duration::from_secs(2)), Ok(true)) {
+        let pending = ctl.submit(Request::Command(c));
+        if !matches!(pending.wait(Duration::from_secs(2)), Ok(true)) {
             return serde_json::json!({
                 "ok": false,
                 "error": "the guard did not answer within 2 s (is its audio starting?)",

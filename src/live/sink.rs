@@ -180,7 +180,7 @@ impl Sink for LiveSink<'_> {
 
 /// Applies what the window, tray, hotkey or socket asked for.
 pub(super) fn serve_requests(ctl: &Controller, engine: &mut Engine, sink: &mut LiveSink) {
-    for (seq, req) in ctl.take_requests() {
+    for (req, reply) in ctl.take_requests() {
         let error = match req {
             Request::Command(c) => {
                 engine.command(c, sink);
@@ -193,7 +193,7 @@ pub(super) fn serve_requests(ctl: &Controller, engine: &mut Engine, sink: &mut L
                 None => Some("this guard keeps no journal".into()),
             },
         };
-        ctl.applied(seq, error);
+        reply.send(error);
     }
 }
 

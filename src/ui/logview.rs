@@ -36,7 +36,7 @@ pub struct LogView {
     /// Calls ticked for export or deletion.
     pub selected: BTreeSet<String>,
     confirm_delete: bool,
-    pending_delete: Option<u64>,
+    pending_delete: Option<crate::control::Pending>,
     /// Where exports go.
     pub export_dir: PathBuf,
     pub message: Option<String>,
@@ -218,8 +218,9 @@ impl LogView {
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui, ctl: &Arc<Controller>, you: &Person) {
         self.reload(false);
-        if let Some(seq) = self.pending_delete {
-            match ctl.wait(seq, Duration::ZERO) {
+        let answer = self.pending_delete.as_ref().map(|p| p.wait(Duration::ZERO));
+        if let Some(answer) = answer {
+            match answer {
                 Ok(true) => {
                     self.pending_delete = None;
                     self.selected.clear();

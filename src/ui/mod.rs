@@ -57,7 +57,7 @@ fn guard_thread(ctl: Arc<Controller>, opts: Arc<Mutex<RunOptions>>) {
                 let until = Instant::now() + Duration::from_secs(3);
                 while Instant::now() < until && !ctl.should_end() {
                     std::thread::sleep(Duration::from_millis(20));
-                    for (seq, req) in ctl.take_requests() {
+                    for (req, reply) in ctl.take_requests() {
                         let error = match req {
                             Request::Delete(which) => {
                                 match o.journal.clone().or_else(crate::journal::default_path) {
@@ -69,7 +69,7 @@ fn guard_thread(ctl: Arc<Controller>, opts: Arc<Mutex<RunOptions>>) {
                             }
                             Request::Command(_) => Some(format!("the guard is not running: {why}")),
                         };
-                        ctl.applied(seq, error);
+                        reply.send(error);
                     }
                 }
             }
