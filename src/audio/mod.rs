@@ -1,9 +1,10 @@
 //! Real-time audio: the only code that runs inside sound-card callbacks.
 //!
 //! Callbacks only move samples through lock-free ring buffers and read atomics: they never
-//! allocate, lock, log or touch files (`tests/realtime.rs` proves the processing path allocates
-//! nothing). Everything that thinks — the engine — runs on its own thread.
+//! allocate, lock, log or touch files (`tests/realtime.rs` runs the callbacks of `callbacks`
+//! and proves they allocate nothing). Everything that thinks — the engine — runs on its own thread.
 
+pub mod callbacks;
 pub mod gate;
 pub mod pipe;
 pub mod priority;

@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use cpal::traits::{DeviceTrait, StreamTrait};
-use ringbuf::traits::Producer;
 use ringbuf::{HeapCons, HeapProd};
 
+use crate::audio::callbacks::{FarBlock, MicBlock, OutBlock};
 use crate::audio::pipe::{CaptureHalf, PlaybackHalf, Shared};
 use crate::audio::pulse_capture::Capture;
 use crate::audio::virtual_mic::CallPlayback;
@@ -105,24 +105,16 @@ impl StreamErrors {
     }
 }
 
-/// The microphone and far-end recordings through cpal, started.
 /// What the far end's recording does with its samples: into the analysis ring, counted.
 pub(super) fn far_writer(
     shared: Arc<Shared>,
-    mut prod: HeapProd<f32>,
+    prod: HeapProd<f32>,
 ) -> impl FnMut(&[f32]) + Send + 'static {
-    move |data: &[f32]| {
-        shared.priority.promote_current_thread();
-        let n = prod.push_slice(data);
-        shared
-            .far_samples
-            .fetch_add(data.len() as u64, Ordering::Relaxed);
-        if n < data.len() {
-            shared
-                .far_dropped
-                .fetch_add((data.len() - n) as u64, Ordering::Relaxed);
-        }
-    }
+    let mut far = FarBlock {
+        shared,
+        analysis: prod,
+    };
+    move |data: &[f32]| far.block(data)
 }
 
 /// The far end's recording: the call's own playback when there is one (over the PulseAudio
@@ -192,27 +184,26 @@ pub(super) fn build_streams(
     errors: StreamErrors,
     far_failed: Arc<AtomicBool>,
 ) -> anyhow::Result<Streams> {
-    let far_shared = errors.shared.clone();
+    let shared = errors.shared.clone();
     let Ends {
         capture,
-        mut playback,
+        playback,
         far_prod,
-        mut mic_prod,
+        mic_prod,
     } = ends;
     let lockstep = lockstep(host);
     let (mic_dev, out_dev) = (find(host, &ids.mic)?, find(host, &ids.out)?);
-    let mut capture = capture;
-    // Each callback promotes its own thread the first time it runs (see `audio::priority`).
-    let (mic_shared, out_shared) = (far_shared.clone(), far_shared.clone());
-    let mut on_mic = move |data: &[f32], cycle: Option<u64>| {
-        mic_shared.priority.promote_current_thread();
-        match cycle {
-            Some(c) => capture.push_at(data, c),
-            None => capture.push(data),
-        }
-        let _ = mic_prod.push_slice(data);
+    let mut mic_block = MicBlock {
+        shared: shared.clone(),
+        capture,
+        analysis: mic_prod,
     };
-    let on_far = far_writer(far_shared, far_prod);
+    let mut on_mic = move |data: &[f32], cycle: Option<u64>| mic_block.block(data, cycle);
+    let mut out_block = OutBlock {
+        shared: shared.clone(),
+        playback,
+    };
+    let on_far = far_writer(shared, far_prod);
     // PulseAudio: recordings of our own (see `audio::pulse_capture`), cpal's lose samples.
     let mic = if host.id() == cpal::HostId::PulseAudio {
         Input::Pulse {
@@ -231,12 +222,7 @@ pub(super) fn build_streams(
     let out = out_dev.build_output_stream(
         config(buffer),
         move |data: &mut [f32], info: &cpal::OutputCallbackInfo| {
-            out_shared.priority.promote_current_thread();
-            if lockstep {
-                playback.fill_at(data, cycle_ns(info.timestamp().callback));
-            } else {
-                playback.fill(data);
-            }
+            out_block.fill(data, lockstep.then(|| cycle_ns(info.timestamp().callback)))
         },
         errors.callback(),
         None,
