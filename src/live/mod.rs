@@ -470,6 +470,7 @@ fn guard_streams(
         slot: (Default::default(), SLOT_S, false, false),
         far_db: -100.0,
         say,
+        clock: &now_unix,
         silent_since: None,
         no_call: false,
         deferred: None,

@@ -1,10 +1,11 @@
 //! What the guard's decisions do live: the journal's calls and intervals, the status the
-//! window and tray read, and the requests they send, all driven by the time passed in.
+//! window and tray read, and the requests they send. The wall clock is passed in (`clock`), so
+//! the call bookkeeping is tested below with a made-up one.
 
 use std::sync::atomic::Ordering;
 
 use crate::audio::pipe::Shared;
-use crate::control::{now_unix, Controller, Request, Slot, SLOT_S};
+use crate::control::{Controller, Request, Slot, SLOT_S};
 use crate::dsp::class::Class;
 use crate::engine::{Engine, Hop, Sink};
 use crate::guard::{Event, Transition};
@@ -27,6 +28,8 @@ pub(super) struct LiveSink<'a> {
     pub(super) slot: ([u16; crate::dsp::class::N_CLASSES], f64, bool, bool),
     pub(super) far_db: f32,
     pub(super) say: &'a dyn Fn(Report),
+    /// The wall clock, Unix seconds (`now_unix` live).
+    pub(super) clock: &'a dyn Fn() -> f64,
     /// Since when (Unix seconds) the far end has carried no audio at all.
     pub(super) silent_since: Option<f64>,
     /// No call audio for [`NO_CALL_S`]: the call has ended (or not begun).
@@ -57,7 +60,7 @@ impl LiveSink<'_> {
 
     /// Forgets the line's history: the next audio belongs to a new call.
     pub(super) fn new_call(&mut self) {
-        self.call = call_id(now_unix());
+        self.call = call_id((self.clock)());
         self.silent_since = None;
         self.no_call = false;
         self.deferred = None;
@@ -85,7 +88,7 @@ impl LiveSink<'_> {
     /// the hours until the next call are not time on hold); after [`NO_CALL_S`] of no audio an
     /// open interval is closed where the audio stopped. The microphone itself stays muted.
     pub(super) fn watch_line(&mut self, level_db: f32) {
-        let now = now_unix();
+        let now = (self.clock)();
         if level_db <= NO_AUDIO_DB {
             let since = *self.silent_since.get_or_insert(now);
             if !self.no_call && now - since >= NO_CALL_S {
@@ -143,7 +146,7 @@ impl Sink for LiveSink<'_> {
     }
     fn transition(&mut self, tr: &Transition) {
         self.shared.muted.store(tr.muted, Ordering::Relaxed);
-        let now = now_unix();
+        let now = (self.clock)();
         (self.say)(Report::Changed {
             at: now,
             muted: tr.muted,
@@ -173,7 +176,7 @@ impl Sink for LiveSink<'_> {
     }
     fn event(&mut self, ev: &Event) {
         if let Event::AnnouncementRecognised { .. } = ev {
-            (self.say)(Report::Announcement { at: now_unix() });
+            (self.say)(Report::Announcement { at: (self.clock)() });
         }
     }
 }
@@ -204,4 +207,105 @@ pub(super) fn level_db(x: &[f32]) -> f32 {
     }
     let ms = x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32;
     (10.0 * (ms + 1e-10).log10()).max(-100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+    use crate::guard::Reason;
+
+    fn hop(t: f64, level_db: f32, muted: bool) -> Hop {
+        Hop {
+            t,
+            class: Class::Silence,
+            probs: Default::default(),
+            level_db,
+            mic_active: false,
+            muted,
+        }
+    }
+
+    #[test]
+    fn a_silent_hold_on_a_dead_line_is_journaled_only_if_the_line_comes_back() {
+        let dir = std::env::temp_dir().join(format!("hg-sink-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("journal.jsonl");
+        let (mut journal, _) = Journal::open(&path).unwrap();
+        let shared = Shared::default();
+        let ctl = Controller::new();
+        let now = Cell::new(1_000_000.0);
+        let clock = || now.get();
+        let say = |_: Report| {};
+        let mut sink = LiveSink {
+            shared: &shared,
+            ctl: &ctl,
+            journal: Some(&mut journal),
+            call: call_id(now.get()),
+            slot: (Default::default(), SLOT_S, false, false),
+            far_db: -100.0,
+            say: &say,
+            clock: &clock,
+            silent_since: None,
+            no_call: false,
+            deferred: None,
+            muted_speech: (f64::NEG_INFINITY, false),
+        };
+        let first_call = sink.call.clone();
+        // A hold with music, then the softphone hangs up: nothing at all on the line.
+        sink.transition(&Transition {
+            t: 0.0,
+            muted: true,
+            reason: Reason::HoldMusic,
+        });
+        now.set(now.get() + 30.0);
+        sink.hop(&hop(30.0, -40.0, true));
+        let hung_up = now.get();
+        for k in 1..=70 {
+            now.set(hung_up + k as f64);
+            sink.hop(&hop(30.0 + k as f64, -120.0, true));
+        }
+        // A minute later the call is over: the open interval ends where the audio stopped.
+        assert!(sink.no_call && ctl.status().no_call);
+        // A silent hold that begins on the dead line waits: the hours until the next call are
+        // no time on hold.
+        sink.transition(&Transition {
+            t: 100.0,
+            muted: false,
+            reason: Reason::Conversation,
+        });
+        let silent_from = now.get();
+        sink.transition(&Transition {
+            t: 101.0,
+            muted: true,
+            reason: Reason::SilentHold,
+        });
+        assert!(sink.deferred.is_some());
+        // The line sounds again: a new call, and the silent hold counts from when it began.
+        now.set(now.get() + 600.0);
+        sink.hop(&hop(700.0, -50.0, true));
+        assert!(!sink.no_call && sink.call != first_call);
+        now.set(now.get() + 10.0);
+        sink.transition(&Transition {
+            t: 710.0,
+            muted: false,
+            reason: Reason::AgentSpeech,
+        });
+        drop(sink);
+        drop(journal);
+        let got = crate::journal::read(&path).unwrap().intervals;
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(
+            (got[0].call.as_str(), got[0].end),
+            (first_call.as_str(), hung_up + 1.0)
+        );
+        assert_eq!(got[0].closed_by, "call ended");
+        assert_eq!(
+            (got[1].start, got[1].reason.as_str()),
+            (silent_from, "silent_hold")
+        );
+        assert_eq!(got[1].end, now.get());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
