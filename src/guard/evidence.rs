@@ -28,10 +28,12 @@ impl Bits {
     }
 }
 
-/// What one hop added: whether it sounded like speech, and whether far-end speech is present.
+/// What one hop added: whether it sounded like speech, whether far-end speech is present, and
+/// whether the classifier heard it as neither silence nor a network tone.
 pub(super) struct Heard {
     pub speechy: bool,
     pub far_speech: bool,
+    pub sounding: bool,
 }
 
 /// The far end's recent hops, as the rules read them.
@@ -230,16 +232,15 @@ impl Evidence {
         if self.music_bits.count(n.music_presence) >= n.music_presence_need {
             self.last_music = t;
         }
-        self.sound_bits.push(
-            x.far_active
-                && x.probs.get(Class::Silence) + x.probs.get(Class::Tone) < tune.sounding_p,
-        );
+        let sounding = x.probs.get(Class::Silence) + x.probs.get(Class::Tone) < tune.sounding_p;
+        self.sound_bits.push(x.far_active && sounding);
         if self.sound_bits.count(n.presence) >= n.presence_need {
             self.last_sound = t;
         }
         Heard {
             speechy,
             far_speech,
+            sounding,
         }
     }
 

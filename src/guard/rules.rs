@@ -404,12 +404,13 @@ impl Guard {
         let Heard {
             speechy,
             far_speech,
+            sounding,
         } = self.ev.observe(x, &self.tune, &self.n);
 
         // Turn-taking: the far end answering the user back.
         let exchange = self.turns.step(
             t,
-            x.probs.get(Class::Silence) + x.probs.get(Class::Tone) < self.tune.sounding_p,
+            sounding,
             x.mic_active,
             x.probs.speech(),
             x.probs.get(Class::Music),

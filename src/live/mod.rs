@@ -131,6 +131,15 @@ pub fn run(opts: RunOptions, ctl: &Arc<Controller>, say: &dyn Fn(Report)) -> any
     result
 }
 
+/// Shows the devices in use in the status.
+fn publish_ids(ctl: &Controller, ids: &Ids) {
+    ctl.update(|s| {
+        s.mic = ids.mic.clone();
+        s.far = ids.far.clone();
+        s.out = ids.out.clone();
+    });
+}
+
 /// Open streams, and what the engine thread reads and watches of them.
 struct Running {
     streams: Streams,
@@ -182,11 +191,7 @@ impl Audio<'_> {
             if let Ok(now) = resolve(self.opts, &self.host, self.server.as_mut(), false) {
                 if now != self.ids {
                     (self.say)(Report::DevicesChanged(now.clone()));
-                    self.ctl.update(|s| {
-                        s.mic = now.mic.clone();
-                        s.far = now.far.clone();
-                        s.out = now.out.clone();
-                    });
+                    publish_ids(self.ctl, &now);
                     self.ids = now;
                 }
             }
@@ -440,11 +445,7 @@ fn guard_streams(
     let host_id = host.id();
     let ids = resolve(opts, &host, server.as_mut(), true)?;
     say(Report::Devices(ids.clone()));
-    ctl.update(|s| {
-        s.mic = ids.mic.clone();
-        s.far = ids.far.clone();
-        s.out = ids.out.clone();
-    });
+    publish_ids(ctl, &ids);
 
     let mut journal = match opts.journal.clone().or_else(crate::journal::default_path) {
         Some(p) => {
@@ -542,7 +543,7 @@ fn guard_streams(
                     // manual mute. The next call starts live, with its own id — unless guarding
                     // is paused, which lasts until the user resumes. Commands given meanwhile
                     // carry over.
-                    sink.end_call(now_unix());
+                    sink.end_call((sink.clock)());
                     let paused = engine.mode() == Mode::Paused;
                     engine = Engine::new(RATE, Some(RATE), opts.guard.clone());
                     sink.new_call();
