@@ -58,7 +58,7 @@ impl VoiceActivity {
             let (now, later) = rest.split_at(take);
             self.acc += now
                 .iter()
-                .map(|&s| crate::dsp::resample::finite(s).powi(2))
+                .map(|&s| crate::dsp::resample::sane(s).powi(2))
                 .sum::<f32>() as f64;
             self.count += take;
             rest = later;

@@ -4,8 +4,9 @@
 //! the caller happened to split the stream (one sample at a time from a test, 4096 from a file,
 //! whatever a sound card delivers). The resampler's start-up delay is trimmed so that analysis time
 //! zero is input time zero at every rate. Samples that are not numbers (NaN or infinite, from a
-//! corrupt float file or a misbehaving driver) enter as silence: one of them would otherwise turn
-//! a whole FFT block into NaN, and rubato refuses such a block.
+//! corrupt float file or a misbehaving driver) enter as silence, and absurdly loud ones are clipped
+//! (see [`sane`]): either would otherwise turn a whole FFT block into NaN, and rubato refuses such
+//! a block.
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Indexing, Resampler, WindowFunction};
@@ -57,14 +58,13 @@ impl StreamResampler {
     /// Feeds input samples and appends every finished output sample to `out`.
     pub fn process(&mut self, input: &[f32], out: &mut Vec<f32>) {
         if self.inner.is_none() {
-            out.extend(input.iter().copied().map(finite));
+            out.extend(input.iter().copied().map(sane));
             return;
         }
         let mut rest = input;
         while !rest.is_empty() {
             let take = (self.chunk - self.pending.len()).min(rest.len());
-            self.pending
-                .extend(rest[..take].iter().copied().map(finite));
+            self.pending.extend(rest[..take].iter().copied().map(sane));
             rest = &rest[take..];
             if self.pending.len() == self.chunk {
                 self.run_chunk(None, out);
@@ -109,11 +109,16 @@ impl StreamResampler {
     }
 }
 
-/// The sample, or silence in place of NaN and infinities.
+/// The loudest sample let through: 60 dB over full scale. No sound is that loud; such values come
+/// from a corrupt float file, and near `f32::MAX` their squares and FFT sums overflow to infinity.
+const LOUDEST: f32 = 1000.0;
+
+/// The sample, with silence in place of NaN and infinities and anything beyond ±[`LOUDEST`]
+/// clipped to it.
 #[inline]
-pub(crate) fn finite(s: f32) -> f32 {
+pub(crate) fn sane(s: f32) -> f32 {
     if s.is_finite() {
-        s
+        s.clamp(-LOUDEST, LOUDEST)
     } else {
         0.0
     }
@@ -145,6 +150,27 @@ mod tests {
         }
     }
 
+    /// Found by the fuzzer: a float WAV whose samples sit near `f32::MAX` overflowed the FFT to
+    /// infinity and NaN, and rubato panicked on the block.
+    #[test]
+    fn absurdly_loud_samples_are_clipped_not_a_panic() {
+        for rate in [16_000, 48_000] {
+            let mut x = sine(rate, 440.0, 0.5);
+            for (i, s) in x.iter_mut().enumerate().skip(500).take(3000) {
+                *s = if i % 2 == 0 { f32::MAX } else { -3.0e37 };
+            }
+            let mut r = StreamResampler::new(rate, 8_000);
+            let mut out = Vec::new();
+            r.process(&x, &mut out);
+            r.flush(&mut out);
+            assert!(out.len() > 3000, "rate {rate}");
+            assert!(out.iter().all(|s| s.is_finite()), "rate {rate}");
+            assert!(
+                out.iter().any(|s| s.abs() > 100.0),
+                "clipped, not silenced: rate {rate}"
+            );
+        }
+    }
     #[test]
     fn output_does_not_depend_on_block_size() {
         let x = sine(44_100, 440.0, 1.0);
