@@ -18,10 +18,10 @@ pub mod eval;
 pub mod guard;
 pub mod i18n;
 pub mod journal;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "desktop"))]
 pub mod live;
 pub mod rights;
 pub mod source;
 pub mod train;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "desktop"))]
 pub mod ui;

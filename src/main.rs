@@ -269,7 +269,7 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     holdguard::audio::priority::prefer_realtime_pipewire_client();
-    #[cfg(unix)]
+    #[cfg(all(unix, feature = "desktop"))]
     holdguard::audio::virtual_mic::export_cookie_path();
     let cli = Cli::parse();
     // Reports speak the language of the settings (warnings about the file come with the
@@ -300,7 +300,7 @@ fn remote(line: &str, json: bool) -> anyhow::Result<ExitCode> {
 }
 
 /// The window (and tray) of the desktop app.
-#[cfg(unix)]
+#[cfg(all(unix, feature = "desktop"))]
 fn window(hidden: bool) -> anyhow::Result<ExitCode> {
     holdguard::ui::run_app(holdguard::ui::AppOptions {
         hidden,
@@ -309,7 +309,7 @@ fn window(hidden: bool) -> anyhow::Result<ExitCode> {
 }
 
 /// `holdguard run`: the live guard, with the control socket the other commands talk to.
-#[cfg(unix)]
+#[cfg(all(unix, feature = "desktop"))]
 fn run_guard(args: RunArgs) -> anyhow::Result<ExitCode> {
     let RunArgs {
         mic,
@@ -351,7 +351,7 @@ fn run_guard(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[cfg(unix)]
+#[cfg(all(unix, feature = "desktop"))]
 fn list_devices() -> anyhow::Result<ExitCode> {
     for line in holdguard::live::list_devices()? {
         println!("{line}");
@@ -361,22 +361,22 @@ fn list_devices() -> anyhow::Result<ExitCode> {
 
 // The live guard, the window and the commands that steer them speak to the sound server and to
 // each other over Unix sockets; elsewhere only the offline commands exist, and these say so.
-#[cfg(not(unix))]
+#[cfg(not(all(unix, feature = "desktop")))]
 fn desktop_only() -> anyhow::Result<ExitCode> {
     anyhow::bail!(
-        "the live guard and its window need Linux (PipeWire or PulseAudio); on this system \
-         `analyze`, `eval`, `log`, `label`, `letter` and `config` work"
+        "the live guard and its window need Linux (PipeWire or PulseAudio) and a build with the \
+         `desktop` feature; this one runs `analyze`, `eval`, `log`, `label`, `letter` and `config`"
     )
 }
-#[cfg(not(unix))]
+#[cfg(not(all(unix, feature = "desktop")))]
 fn window(_hidden: bool) -> anyhow::Result<ExitCode> {
     desktop_only()
 }
-#[cfg(not(unix))]
+#[cfg(not(all(unix, feature = "desktop")))]
 fn run_guard(_args: RunArgs) -> anyhow::Result<ExitCode> {
     desktop_only()
 }
-#[cfg(not(unix))]
+#[cfg(not(all(unix, feature = "desktop")))]
 fn list_devices() -> anyhow::Result<ExitCode> {
     desktop_only()
 }

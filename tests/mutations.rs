@@ -2,15 +2,20 @@
 //! them — the audio decoder front end (and, for some, the whole analysis), the settings file,
 //! the journal, the call labels, and the control socket's request reader.
 //!
-//! It runs on the stable toolchain with the other tests (a coverage-guided fuzzer, `cargo fuzz`,
-//! needs nightly and is not set up yet): a deterministic mutation harness, a fixed seed, byte
-//! flips, boundary values, cuts, repeats and insertions over real files. A panic names the input kind,
-//! the iteration and the seed, and writes the input to a file, so it can become a regression
-//! test. `HOLDGUARD_MUTATIONS=N` runs N per kind instead of the default.
+//! It runs with the other tests: a deterministic mutation harness, a fixed seed, byte flips,
+//! boundary values, cuts, repeats and insertions over real files, through the same checks as the
+//! coverage-guided fuzz targets (`fuzz/checks.rs`, run by `scripts/fuzz.sh`), and a replay of
+//! every input those ever failed on (`fuzz/findings/`). A panic names the input kind, the
+//! iteration and the seed, and writes the input to a file, so it can become a finding.
+//! `HOLDGUARD_MUTATIONS=N` runs N per kind instead of the default.
 
 use std::io::{BufRead, BufReader, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+
+#[allow(dead_code)]
+#[path = "../fuzz/checks.rs"]
+mod checks;
 
 /// xorshift64*: enough randomness for mutations, and the same inputs on every run.
 struct Rng(u64);
@@ -121,26 +126,12 @@ fn mutated_audio_files_are_refused_or_read_never_a_panic() {
     let mut flac = fixture("silent_hold_agent.far.flac");
     flac.truncate(12_000);
     let seeds = vec![flac, wav(8_000, 4_000), wav(48_000, 4_000)];
-    let cfg = holdguard::guard::GuardConfig::default();
     let (mut opened, mut samples) = (0usize, 0usize);
     let n = runs(1_500);
-    hammer("audio", &seeds, n, |input, i| {
-        let path = d.join("in.bin");
-        std::fs::write(&path, input).unwrap();
-        if i % 10 == 0 {
-            // The whole analysis, both tracks, now and then.
-            let _ = holdguard::analyze::analyze(&path, Some(&path), &cfg);
-        } else if let Ok(mut src) = holdguard::source::AudioSource::open(&path) {
+    hammer("audio", &seeds, n, |input, _| {
+        if let Some(s) = checks::audio(input, &d) {
             opened += 1;
-            let mut out = Vec::new();
-            for _ in 0..10_000 {
-                out.clear();
-                let more = src.read_into(&mut out);
-                samples += out.len();
-                if !matches!(more, Ok(true)) {
-                    break;
-                }
-            }
+            samples += s;
         }
     });
     eprintln!("audio: {n} inputs, {opened} opened, {samples} samples decoded");
@@ -159,15 +150,7 @@ fn mutated_settings_files_load_with_warnings_never_a_panic() {
     ];
     let (n, mut loaded) = (runs(3_000), 0usize);
     hammer("config", &seeds, n, |input, _| {
-        let path = d.join("config.toml");
-        std::fs::write(&path, input).unwrap();
-        if let Ok((cfg, _)) = holdguard::config::load(&path) {
-            loaded += 1;
-            // What loads must save and load again.
-            holdguard::config::save(&cfg, &path).unwrap();
-            let (again, warnings) = holdguard::config::load(&path).unwrap();
-            assert_eq!(again, cfg, "{warnings:?}");
-        }
+        loaded += usize::from(checks::settings(input, &d));
     });
     eprintln!("config: {n} inputs, {loaded} loaded");
     // Most mutations break the TOML itself (refused as a whole, with the defaults kept).
@@ -183,42 +166,15 @@ fn mutated_journals_and_labels_read_with_warnings_never_a_panic() {
         "{\"type\":\"close\",\"call\":\"x\",\"start\":1e308,\"end\":-1e308,\"reason\":\"manual_mute\",\"closed_by\":\"manual_unmute\"}\n",
     );
     let labels = r#"{"calls": {"2026-11-28-09-00-00": {"company": "Bank \"Zoë\"", "number": "+31", "note": "a\nb", "letters": [{"kind": "access", "lang": "nl", "date": "2026-02-31"}]}}}"#;
-    let tz = jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap();
-    let you = holdguard::rights::Person::default();
     let (n, mut intervals, mut letters) = (runs(3_000), 0usize, 0usize);
     hammer(
         "journal",
         &[journal.as_bytes().to_vec(), labels.as_bytes().to_vec()],
         n,
         |input, _| {
-            let (jp, lp) = (d.join("journal.jsonl"), d.join("labels.json"));
-            std::fs::write(&jp, input).unwrap();
-            std::fs::write(&lp, input).unwrap();
-            let contents = holdguard::journal::read(&jp).unwrap();
-            let (labels, _) = holdguard::journal::Labels::read(&lp).unwrap();
-            // Everything a read journal and labels feed: reports, exports and letters.
-            let all: Vec<_> = contents.intervals.iter().collect();
-            intervals += all.len();
-            let _ = holdguard::journal::to_csv(&all, &labels, &tz);
-            let _ = holdguard::journal::to_json(&all, &labels, &tz);
-            for (call, ivs) in holdguard::journal::by_call(&contents.intervals) {
-                let c = holdguard::rights::Call::new(&call, ivs.into_iter().cloned().collect())
-                    .unwrap();
-                let label = labels.get(&call);
-                for kind in holdguard::rights::Kind::ALL {
-                    letters += 1;
-                    let _ = holdguard::rights::draft(&holdguard::rights::Request {
-                        kind,
-                        lang: holdguard::i18n::Lang::Nl,
-                        call: &c,
-                        label: &label,
-                        you: &you,
-                        to: None,
-                        date: jiff::civil::date(2026, 12, 6),
-                        tz: &tz,
-                    });
-                }
-            }
+            let (i, l) = checks::journal(input, &d);
+            intervals += i;
+            letters += l;
         },
     );
     eprintln!("journal: {n} inputs, {intervals} intervals read, {letters} letters drafted");
@@ -226,6 +182,34 @@ fn mutated_journals_and_labels_read_with_warnings_never_a_panic() {
         intervals > n / 4 && letters > n / 4,
         "{intervals} {letters}"
     );
+}
+
+/// Every input the coverage-guided fuzzer ever failed on (`scripts/fuzz.sh`), kept in
+/// `fuzz/findings/TARGET/`, goes through its target's check again: each was a bug, fixed where it
+/// was, and must stay fixed.
+#[test]
+fn what_the_fuzzer_found_stays_fixed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/findings");
+    let mut replayed = 0;
+    for target in ["audio", "settings", "journal", "control"] {
+        let d = dir(&format!("findings-{target}"));
+        let Ok(entries) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let input = std::fs::read(&path).unwrap();
+            let ok = catch_unwind(AssertUnwindSafe(|| match target {
+                "audio" => drop(checks::audio(&input, &d)),
+                "settings" => drop(checks::settings(&input, &d)),
+                "journal" => drop(checks::journal(&input, &d)),
+                _ => checks::control(&input),
+            }));
+            assert!(ok.is_ok(), "{} panics again", path.display());
+            replayed += 1;
+        }
+    }
+    assert!(replayed > 0, "no findings under {}", root.display());
 }
 
 #[cfg(unix)]

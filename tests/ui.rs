@@ -2,6 +2,8 @@
 //!
 //! A small stand-in for the guard thread applies queued requests with the real policy and the
 //! real journal functions, so what the window asks for really happens.
+// The window exists only in builds with the `desktop` feature (on by default) on Unix.
+#![cfg(all(unix, feature = "desktop"))]
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

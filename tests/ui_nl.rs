@@ -2,6 +2,8 @@
 //! confirmation are drawn with the language set to Dutch, and no English text of the English
 //! message file may be on screen. A test binary of its own, because the language is a
 //! process-wide setting and the other window tests read English labels.
+// The window exists only in builds with the `desktop` feature (on by default) on Unix.
+#![cfg(all(unix, feature = "desktop"))]
 
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex};

@@ -8,7 +8,7 @@ pub mod callbacks;
 pub mod gate;
 pub mod pipe;
 pub mod priority;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "desktop"))]
 pub mod pulse_capture;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "desktop"))]
 pub mod virtual_mic;

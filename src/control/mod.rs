@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use instance::{runtime_dir, single_instance, InstanceError};
 pub use requests::{Pending, Reply, Request, Requests};
-pub use socket::{answer, socket_path, ClientError, Server};
+pub use socket::{answer, parse_reply, read_request, socket_path, ClientError, Server};
 #[cfg(unix)]
 pub use socket::{request, serve};
 pub use status::{clock, now_unix, Slot, State, Status, SLOT_S, TIMELINE_S};

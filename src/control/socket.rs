@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::instance::runtime_dir;
-#[cfg(unix)]
-use super::Status;
-use super::{Controller, Request};
+use super::{Controller, Request, Status};
 use crate::guard::Command;
 
 /// Where the control socket lives.
@@ -32,7 +30,7 @@ impl Drop for Server {
 /// answers requests on a thread of its own.
 #[cfg(unix)]
 pub fn serve(path: &std::path::Path, ctl: Arc<Controller>) -> std::io::Result<Server> {
-    use std::io::{BufRead, BufReader, Write};
+    use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::net::UnixListener;
     let _ = std::fs::remove_file(path);
@@ -44,13 +42,10 @@ pub fn serve(path: &std::path::Path, ctl: Arc<Controller>) -> std::io::Result<Se
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { continue };
                 let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
-                // A client that never ends its line must not hold the socket: 256 bytes at most.
-                let mut reader = BufReader::new(std::io::Read::take(&conn, 256));
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() {
+                let Ok(line) = read_request(&conn) else {
                     continue;
-                }
-                let reply = answer(&ctl, line.trim());
+                };
+                let reply = answer(&ctl, &line);
                 let mut w = &conn;
                 let _ = w.write_all(reply.to_string().as_bytes());
                 let _ = w.write_all(b"\n");
@@ -62,6 +57,15 @@ pub fn serve(path: &std::path::Path, ctl: Arc<Controller>) -> std::io::Result<Se
     Ok(Server {
         path: path.to_path_buf(),
     })
+}
+
+/// One request line from a client, trimmed. A client that never ends its line must not hold the
+/// socket, so at most 256 bytes are read; bytes that are not UTF-8 are an error.
+pub fn read_request(conn: impl std::io::Read) -> std::io::Result<String> {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::BufReader::new(conn.take(256)).read_line(&mut line)?;
+    Ok(line.trim().to_string())
 }
 
 /// The reply to one request line.
@@ -118,8 +122,13 @@ pub fn request(path: &std::path::Path, line: &str) -> Result<Status, ClientError
     BufReader::new(&conn)
         .read_line(&mut reply)
         .map_err(ClientError::Io)?;
+    parse_reply(&reply)
+}
+
+/// The status in the running instance's reply line, or why there is none.
+pub fn parse_reply(reply: &str) -> Result<Status, ClientError> {
     let v: serde_json::Value =
-        serde_json::from_str(&reply).map_err(|_| ClientError::Garbled(reply.trim().to_string()))?;
+        serde_json::from_str(reply).map_err(|_| ClientError::Garbled(reply.trim().to_string()))?;
     if v["ok"] != serde_json::Value::Bool(true) {
         return Err(ClientError::Refused(
             v["error"].as_str().unwrap_or("no reason given").to_string(),

@@ -1,0 +1,13 @@
+//! Fuzz target: the audio decoder front end ([`checks::audio`]).
+#![no_main]
+
+#[allow(dead_code)]
+mod checks;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    checks::audio(data, DIR.get_or_init(|| checks::scratch("audio")));
+});
