@@ -353,8 +353,10 @@ fn run_guard(args: RunArgs) -> anyhow::Result<ExitCode> {
 
 #[cfg(all(unix, feature = "desktop"))]
 fn list_devices() -> anyhow::Result<ExitCode> {
-    for line in holdguard::live::list_devices()? {
-        println!("{line}");
+    let (host, devices) = holdguard::live::list_devices()?;
+    println!("host: {host}");
+    for d in devices {
+        println!("{}\t{}\t{}", d.id, d.kinds(), d.description);
     }
     Ok(ExitCode::SUCCESS)
 }

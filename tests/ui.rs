@@ -81,10 +81,12 @@ fn view(f: &Fixture) -> View {
         Arc::new(Mutex::new(RunOptions::default())),
     );
     v.settings.autostart = Some(f.dir.join("autostart/holdguard.desktop"));
-    v.settings.devices = Some(Ok(vec![(
-        "pipewire:sink_b".to_string(),
-        "input".to_string(),
-    )]));
+    v.settings.devices = Some(Ok(vec![holdguard::live::DeviceInfo {
+        id: "pipewire:sink_b".into(),
+        description: "Null Output".into(),
+        input: true,
+        ..Default::default()
+    }]));
     v.log.export_dir = f.dir.join("exports");
     v
 }

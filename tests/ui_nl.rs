@@ -104,7 +104,12 @@ fn a_dutch_screen_has_no_english_on_it() {
         Some(journal.clone()),
         Arc::new(Mutex::new(RunOptions::default())),
     );
-    v.settings.devices = Some(Ok(vec![("pipewire:sink_b".into(), "input".into())]));
+    v.settings.devices = Some(Ok(vec![holdguard::live::DeviceInfo {
+        id: "pipewire:sink_b".into(),
+        description: "Null Output".into(),
+        input: true,
+        ..Default::default()
+    }]));
     v.hotkey = holdguard::ui::hotkey::Availability::Unavailable(
         holdguard::ui::hotkey::session_problem().unwrap_or_else(|| "x".into()),
     );

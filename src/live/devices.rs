@@ -7,40 +7,63 @@ use cpal::traits::{DeviceTrait, HostTrait};
 use super::report::Ids;
 use super::RunOptions;
 
-/// One line per audio device, as `holdguard devices` prints them.
-pub fn list_devices() -> anyhow::Result<Vec<String>> {
-    let host = cpal::default_host();
-    let mut out = vec![format!("host: {}", host.id().name())];
-    let default_in = host
-        .default_input_device()
-        .and_then(|d| d.id().ok())
-        .map(|i| i.to_string());
-    let default_out = host
-        .default_output_device()
-        .and_then(|d| d.id().ok())
-        .map(|i| i.to_string());
-    for d in host.devices()? {
-        let Ok(id) = d.id() else { continue };
-        let id = id.to_string();
-        let desc = d.description().map(|x| x.to_string()).unwrap_or_default();
+/// One audio device the sound server offers: what `holdguard devices` prints and the Settings
+/// page offers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceInfo {
+    /// The id that `--mic`, `--far`, `--out` and the settings take.
+    pub id: String,
+    /// The server's own name for it ("Built-in Audio Analog Stereo").
+    pub description: String,
+    pub input: bool,
+    pub output: bool,
+    /// The server's default input or output.
+    pub default_input: bool,
+    pub default_output: bool,
+}
+
+impl DeviceInfo {
+    /// What it can do, for people: "input (default), output".
+    pub fn kinds(&self) -> String {
         let mut kinds = Vec::new();
-        if d.supports_input() {
-            kinds.push(if Some(&id) == default_in.as_ref() {
+        if self.input {
+            kinds.push(if self.default_input {
                 "input (default)"
             } else {
                 "input"
             });
         }
-        if d.supports_output() {
-            kinds.push(if Some(&id) == default_out.as_ref() {
+        if self.output {
+            kinds.push(if self.default_output {
                 "output (default)"
             } else {
                 "output"
             });
         }
-        out.push(format!("{id}\t{}\t{desc}", kinds.join(", ")));
+        kinds.join(", ")
     }
-    Ok(out)
+}
+
+/// The sound server's devices, with the name of the cpal host that reaches it.
+pub fn list_devices() -> anyhow::Result<(String, Vec<DeviceInfo>)> {
+    let host = cpal::default_host();
+    let id_of = |d: Option<cpal::Device>| d.and_then(|d| d.id().ok()).map(|i| i.to_string());
+    let default_in = id_of(host.default_input_device());
+    let default_out = id_of(host.default_output_device());
+    let mut devices = Vec::new();
+    for d in host.devices()? {
+        let Ok(id) = d.id() else { continue };
+        let id = id.to_string();
+        devices.push(DeviceInfo {
+            description: d.description().map(|x| x.to_string()).unwrap_or_default(),
+            input: d.supports_input(),
+            output: d.supports_output(),
+            default_input: Some(&id) == default_in.as_ref(),
+            default_output: Some(&id) == default_out.as_ref(),
+            id,
+        });
+    }
+    Ok((host.id().name().to_string(), devices))
 }
 
 pub(super) fn find(host: &cpal::Host, id: &str) -> anyhow::Result<cpal::Device> {
@@ -194,5 +217,25 @@ mod tests {
         // A softphone's recording stream shows up in the host's listing too.
         assert!(!is_device("pipewire:parecord", &names));
         assert!(!is_device("pipewire:Firefox", &names));
+    }
+
+    #[test]
+    fn a_device_says_what_it_can_do_and_whether_it_is_the_default() {
+        let d = |input, output, default_input, default_output| DeviceInfo {
+            id: "pipewire:x".into(),
+            input,
+            output,
+            default_input,
+            default_output,
+            ..Default::default()
+        };
+        assert_eq!(d(true, false, false, false).kinds(), "input");
+        assert_eq!(d(true, false, true, false).kinds(), "input (default)");
+        assert_eq!(d(false, true, false, true).kinds(), "output (default)");
+        assert_eq!(
+            d(true, true, false, true).kinds(),
+            "input, output (default)"
+        );
+        assert_eq!(d(false, false, false, false).kinds(), "");
     }
 }

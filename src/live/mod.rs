@@ -35,7 +35,7 @@ mod sink;
 mod streams;
 mod supervisor;
 
-pub use devices::list_devices;
+pub use devices::{list_devices, DeviceInfo};
 pub use report::{print as print_report, Ids, Report};
 pub use streams::PERIOD;
 pub use supervisor::STANDBY_AFTER;

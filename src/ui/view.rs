@@ -61,8 +61,8 @@ pub struct Settings {
     pub path: Option<PathBuf>,
     pub autostart: Option<PathBuf>,
     pub message: Option<String>,
-    /// Devices as `holdguard devices` lists them: (id, kinds), listed on demand.
-    pub devices: Option<Result<Vec<(String, String)>, String>>,
+    /// The sound server's devices, listed when the page is first shown (and after a refresh).
+    pub devices: Option<Result<Vec<crate::live::DeviceInfo>, String>>,
 }
 
 /// Everything the window shows.
@@ -267,19 +267,10 @@ impl View {
         egui::Grid::new("settings").num_columns(2).show(ui, |ui| {
             let devices = s.devices.get_or_insert_with(|| {
                 crate::live::list_devices()
-                    .map(|lines| {
-                        lines
-                            .iter()
-                            .skip(1)
-                            .filter_map(|l| {
-                                let mut f = l.split('\t');
-                                Some((f.next()?.to_string(), f.next()?.to_string()))
-                            })
-                            .collect()
-                    })
+                    .map(|(_, devices)| devices)
                     .map_err(|e| e.to_string())
             });
-            let list: Vec<(String, String)> = devices.clone().unwrap_or_default();
+            let list: Vec<crate::live::DeviceInfo> = devices.clone().unwrap_or_default();
             let picker = |ui: &mut egui::Ui, label: &str, value: &mut String, input: bool| {
                 let name = ui.label(label).id;
                 egui::ComboBox::from_id_salt(label)
@@ -291,10 +282,12 @@ impl View {
                     })
                     .show_ui(ui, |ui| {
                         ui.selectable_value(value, String::new(), tr!("settings-default"));
-                        for (id, kinds) in &list {
-                            if kinds.contains(if input { "input" } else { "output" }) {
-                                ui.selectable_value(value, id.clone(), id);
-                            }
+                        for d in list
+                            .iter()
+                            .filter(|d| if input { d.input } else { d.output })
+                        {
+                            ui.selectable_value(value, d.id.clone(), &d.id)
+                                .on_hover_text(&d.description);
                         }
                     })
                     .response
