@@ -390,10 +390,8 @@ fn drain(
 fn stats_line(shared: &Shared, secs: f64) -> String {
     let w = shared.take_window();
     let line = format!(
-        "stats {secs:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples ({} with the microphone short), overruns {}, RSS {:.1} MB; blocks in {} out {}, fill after read {}–{}, shed {}, padded {}; microphone gave {}, output took {}; cycles missed: microphone {} samples, output {} samples; xruns {}",
-        shared
-            .latency_median_ms()
-            .map_or("-".into(), |m| format!("{m:.1}")),
+        "stats {secs:.0} s: pipe latency median {} ms, cushion {} samples, underruns {} samples ({} with the microphone short), overruns {}, RSS {:.1} MB; blocks in {} out {}, fill after read {}–{}, shed {}, padded {}; microphone gave {}, output took {}; {}",
+        latency_ms(shared),
         shared.target.load(Ordering::Relaxed),
         shared.underruns.load(Ordering::Relaxed),
         shared.underruns_mic_short.load(Ordering::Relaxed),
@@ -407,9 +405,7 @@ fn stats_line(shared: &Shared, secs: f64) -> String {
         shared.padded.load(Ordering::Relaxed),
         w.mic_gave,
         w.out_took,
-        shared.mic_missed.load(Ordering::Relaxed),
-        shared.out_missed.load(Ordering::Relaxed),
-        shared.xruns.load(Ordering::Relaxed),
+        misses(shared),
     );
     shared.reset_latency();
     line
@@ -418,15 +414,28 @@ fn stats_line(shared: &Shared, secs: f64) -> String {
 /// The closing line: what came in and went out over the whole run.
 fn summary_line(shared: &Shared, secs: f64) -> String {
     format!(
-        "audio: {:.1} s of far end in {secs:.1} s ({} samples dropped); output {} samples short ({} of them the microphone's blocks late or missing), {} dropped; pipe latency median {} ms; cycles missed: microphone {} samples, output {} samples; xruns {}",
+        "audio: {:.1} s of far end in {secs:.1} s ({} samples dropped); output {} samples short ({} of them the microphone's blocks late or missing), {} dropped; pipe latency median {} ms; {}",
         shared.far_samples.load(Ordering::Relaxed) as f64 / RATE as f64,
         shared.far_dropped.load(Ordering::Relaxed),
         shared.underruns.load(Ordering::Relaxed),
         shared.underruns_mic_short.load(Ordering::Relaxed),
         shared.overruns.load(Ordering::Relaxed),
-        shared
-            .latency_median_ms()
-            .map_or("-".into(), |m| format!("{m:.1}")),
+        latency_ms(shared),
+        misses(shared),
+    )
+}
+
+/// The pipe's median latency in ms, or "-" before the first measurement.
+fn latency_ms(shared: &Shared) -> String {
+    shared
+        .latency_median_ms()
+        .map_or("-".into(), |m| format!("{m:.1}"))
+}
+
+/// Audio the graph never asked for or delivered: the part the tests and users read as breaks.
+fn misses(shared: &Shared) -> String {
+    format!(
+        "cycles missed: microphone {} samples, output {} samples; xruns {}",
         shared.mic_missed.load(Ordering::Relaxed),
         shared.out_missed.load(Ordering::Relaxed),
         shared.xruns.load(Ordering::Relaxed),
