@@ -156,8 +156,9 @@ mod tests {
     fn absurdly_loud_samples_are_clipped_not_a_panic() {
         for rate in [16_000, 48_000] {
             let mut x = sine(rate, 440.0, 0.5);
+            // A square wave well inside the band, so what is clipped is not also filtered away.
             for (i, s) in x.iter_mut().enumerate().skip(500).take(3000) {
-                *s = if i % 2 == 0 { f32::MAX } else { -3.0e37 };
+                *s = if (i / 40) % 2 == 0 { f32::MAX } else { -3.0e37 };
             }
             let mut r = StreamResampler::new(rate, 8_000);
             let mut out = Vec::new();
