@@ -110,9 +110,10 @@ fn a_dutch_screen_has_no_english_on_it() {
         input: true,
         ..Default::default()
     }]));
-    v.hotkey = holdguard::ui::hotkey::Availability::Unavailable(
-        holdguard::ui::hotkey::session_problem().unwrap_or_else(|| "x".into()),
-    );
+    v.hotkey = holdguard::ui::hotkey::Availability::Unavailable(holdguard::tr!(
+        "hotkey-wayland",
+        error = "x"
+    ));
     v.tray_problem = Some("geen sessiebus".into());
     let mut h = Harness::builder()
         .with_size([900.0, 1000.0])

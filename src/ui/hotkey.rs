@@ -1,11 +1,14 @@
 //! The global shortcuts: manual mute (default Ctrl+Alt+M) and push-to-talk (default
 //! Ctrl+Alt+Space, open while held).
 //!
-//! global-hotkey grabs the key on X11. It cannot work on a Wayland-only session, and it does not
-//! fail when there is no X server at all, so availability is decided here and said plainly: the
-//! window shows why, and offers `holdguard toggle` to bind in the desktop's own shortcut settings.
+//! On Wayland the desktop portal's GlobalShortcuts binds them (`portal.rs`): no program may grab
+//! keys there, and an X11 grab through XWayland sees only X11 windows. Elsewhere global-hotkey
+//! grabs the keys on X11; it does not fail when there is no X server at all, so availability is
+//! decided here and said plainly: the window shows why, and offers `holdguard toggle` to bind in
+//! the desktop's own shortcut settings.
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use global_hotkey::hotkey::HotKey;
 use global_hotkey::{GlobalHotKeyEvent, GlobalHotKeyManager, HotKeyState};
@@ -24,6 +27,8 @@ pub enum Availability {
 /// The registered shortcuts; unregistered when dropped.
 pub struct Hotkey {
     manager: Option<GlobalHotKeyManager>,
+    /// The portal session, when the portal bound the shortcuts.
+    portal: Option<super::portal::Portal>,
     keys: Vec<HotKey>,
     /// The mute shortcut.
     pub availability: Availability,
@@ -46,16 +51,8 @@ pub fn parse(spec: &str) -> Result<HotKey, String> {
     HotKey::from_str(spec.trim()).map_err(|_| tr!("hotkey-not-shortcut", spec = spec))
 }
 
-/// Why global shortcuts cannot work in this session, if they cannot.
-pub fn session_problem() -> Option<String> {
-    let has = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty());
-    if has("DISPLAY") {
-        None
-    } else if has("WAYLAND_DISPLAY") {
-        Some(tr!("hotkey-wayland"))
-    } else {
-        Some(tr!("hotkey-no-display"))
-    }
+fn has(var: &str) -> bool {
+    std::env::var_os(var).is_some_and(|x| !x.is_empty())
 }
 
 /// Registers `toggle` and `talk` (an empty `talk` registers none). `on_toggle` runs on the
@@ -70,11 +67,38 @@ pub fn register(
 ) -> Hotkey {
     let mut hk = Hotkey {
         manager: None,
+        portal: None,
         keys: Vec::new(),
         availability: Availability::Unavailable(tr!("hotkey-not-registered")),
         talk: Availability::NotSet,
     };
-    if let Some(why) = session_problem() {
+    let (on_toggle, on_talk) = (Arc::new(on_toggle), Arc::new(on_talk));
+    let mut portal_problem = None;
+    if has("WAYLAND_DISPLAY") {
+        let (t, k) = (on_toggle.clone(), on_talk.clone());
+        match super::portal::bind(toggle, talk, move || t(), move |p| k(p)) {
+            Ok(p) => {
+                let via = |id: &str, spec: &str| {
+                    let key = p
+                        .triggers
+                        .get(id)
+                        .cloned()
+                        .unwrap_or_else(|| spec.trim().into());
+                    Availability::Active(tr!("hotkey-via-portal", key = key))
+                };
+                hk.availability = via(super::portal::TOGGLE, toggle);
+                if !talk.trim().is_empty() {
+                    hk.talk = via(super::portal::TALK, talk);
+                }
+                hk.portal = Some(p);
+                return hk;
+            }
+            // XWayland's grabs see only X11 windows, but they are better than nothing.
+            Err(e) => portal_problem = Some(tr!("hotkey-wayland", error = e)),
+        }
+    }
+    if !has("DISPLAY") {
+        let why = portal_problem.unwrap_or_else(|| tr!("hotkey-no-display"));
         hk.availability = Availability::Unavailable(why.clone());
         if !talk.trim().is_empty() {
             hk.talk = Availability::Unavailable(why);

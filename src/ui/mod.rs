@@ -12,6 +12,7 @@ pub mod autostart;
 pub mod hotkey;
 pub mod icons;
 pub mod logview;
+pub mod portal;
 pub mod tray;
 pub mod view;
 

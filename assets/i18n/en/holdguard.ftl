@@ -69,7 +69,8 @@ guard-devices = Microphone { $mic } passes to Hold Guard Microphone ({ $out }); 
 
 ## Shortcuts
 hotkey-not-shortcut = "{ $spec }" is not a shortcut; write modifiers and a key joined by +, e.g. Ctrl+Alt+M
-hotkey-wayland = global shortcuts need X11 and this is a Wayland session
+hotkey-wayland = the desktop portal of this Wayland session binds no global shortcuts ({ $error })
+hotkey-via-portal = { $key }, as set in your desktop's shortcut settings
 hotkey-no-display = there is no X11 display
 hotkey-not-registered = not registered yet
 hotkey-unavailable = global shortcuts are not available ({ $error })

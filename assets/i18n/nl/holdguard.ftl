@@ -68,7 +68,8 @@ guard-devices = Microfoon { $mic } gaat naar Hold Guard Microphone ({ $out }); l
 
 ## Sneltoetsen
 hotkey-not-shortcut = "{ $spec }" is geen sneltoets; schrijf toetsen als Ctrl en een toets met + ertussen, bijvoorbeeld Ctrl+Alt+M
-hotkey-wayland = algemene sneltoetsen hebben X11 nodig en dit is een Wayland-sessie
+hotkey-wayland = het bureaubladportaal van deze Wayland-sessie koppelt geen algemene sneltoetsen ({ $error })
+hotkey-via-portal = { $key }, zoals ingesteld in de sneltoetsinstellingen van je bureaublad
 hotkey-no-display = er is geen X11-scherm
 hotkey-not-registered = nog niet geregistreerd
 hotkey-unavailable = algemene sneltoetsen zijn niet beschikbaar ({ $error })
