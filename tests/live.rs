@@ -1794,3 +1794,333 @@ fn wait_moved(dir: &Path) -> Option<Instant> {
     }
     None
 }
+
+/// A long call through a real softphone: the user talks without a pause (band-limited noise, which
+/// lines up to the sample through G.711) into the room while both cores are busy, the softphone
+/// records Hold Guard Microphone and sends it to a "company" that records what it receives. Every
+/// 0.1 s of that recording is lined up against what was said; a cut — audio lost or inserted
+/// anywhere on the way — moves the alignment. The guard is paused (the gate open for good), so
+/// what is measured is the pipe, not the detector. `HOLDGUARD_SIP_S` sets the length (30 s
+/// by default; the README's figure is 1800).
+#[test]
+#[ignore = "needs the sound server scripts/session.sh starts, and baresip (scripts/setup.sh)"]
+fn a_long_softphone_call_reaches_the_company_without_a_cut() {
+    let secs: f64 = std::env::var("HOLDGUARD_SIP_S")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30.0);
+    let dir = tmpdir("sip-long");
+    // The user's voice: noise shaped to the telephone band, so G.711 keeps it and nothing the
+    // softphone's resampler drops decides the alignment.
+    let said = telephone_noise((secs * 8000.0) as usize);
+    let mut up = holdguard::dsp::resample::StreamResampler::new(8000, RATE as u32);
+    let mut said48 = Vec::new();
+    up.process(&said, &mut said48);
+    up.flush(&mut said48);
+    write_wav(&dir.join("voice.wav"), &said48, RATE as u32);
+    // The company sends a quiet line for as long as the call lasts.
+    write_wav(
+        &dir.join("quiet.wav"),
+        &vec![0.0; ((secs + 30.0) * 8000.0) as usize],
+        8000,
+    );
+    let rec = dir.join("rec");
+    std::fs::create_dir_all(&rec).unwrap();
+    baresip_dir(
+        &dir.join("company"),
+        5072,
+        10300,
+        4447,
+        &format!(
+            "audio_source aufile,{}\naudio_player alsa,null\nsnd_path {}",
+            dir.join("quiet.wav").display(),
+            rec.display()
+        ),
+        "<sip:company@127.0.0.1:5072>;answermode=auto;audio_codecs=PCMU;regint=0",
+    );
+    baresip_dir(
+        &dir.join("user"),
+        5062,
+        10400,
+        4446,
+        &format!(
+            "audio_source alsa,pulse:holdguard_mic\naudio_player alsa,pulse:sink_a\nsnd_path {}",
+            dir.join("user").display()
+        ),
+        "<sip:user@127.0.0.1:5062>;audio_codecs=PCMU;regint=0",
+    );
+    let guard = start_guard_opts(
+        &dir,
+        &dev("sink_b"),
+        "sink_a",
+        secs + 60.0,
+        &["--keep-devices-open"],
+    );
+    wait_for("the virtual microphone", Duration::from_secs(10), || {
+        sources().contains("holdguard_mic")
+    });
+    wait_for("the control socket", Duration::from_secs(10), || {
+        Command::new(bin())
+            .arg("pause")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let agent = |name: &str| {
+        Command::new("baresip")
+            .arg("-f")
+            .arg(dir.join(name))
+            .stdout(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map(Kid)
+            .unwrap()
+    };
+    let (company, user) = (agent("company"), agent("user"));
+    wait_for("baresip's control sockets", Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", 4447)).is_ok()
+            && std::net::TcpStream::connect(("127.0.0.1", 4446)).is_ok()
+    });
+    let mut events = baresip_command(4446, "dial", "sip:company@127.0.0.1:5072");
+    events
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut seen = String::new();
+    wait_for("the call to be answered", Duration::from_secs(10), || {
+        use std::io::Read;
+        let mut b = [0u8; 4096];
+        if let Ok(n) = events.read(&mut b) {
+            seen.push_str(&String::from_utf8_lossy(&b[..n]));
+        }
+        seen.contains("CALL_ESTABLISHED")
+    });
+    let load: usize = std::env::var("HOLDGUARD_BUSY")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
+    let busy: Vec<Kid> = (0..load)
+        .map(|_| {
+            Command::new("sh")
+                .args(["-c", "while :; do :; done"])
+                .spawn()
+                .map(Kid)
+                .unwrap()
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    let mut voice = play("sink_b", &dir.join("voice.wav"));
+    voice.0.wait().unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    for mut b in busy {
+        let _ = b.0.kill();
+        let _ = b.0.wait();
+    }
+    let _ = baresip_command(4446, "hangup", "");
+    std::thread::sleep(Duration::from_secs(1));
+    drop(events);
+    for c in [user, company] {
+        stop(c);
+    }
+    stop(guard);
+    let log = std::fs::read_to_string(dir.join("guard.log")).unwrap();
+    let got = std::fs::read_dir(&rec)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
+        .expect("the company recorded the call");
+    let (got, got_rate) = common::decode(&got);
+    assert_eq!(got_rate, 8000);
+    let track = follow(&got, &said);
+    eprintln!(
+        "{secs:.0}-s call through a softphone: {:.1} s of the user's voice lined up in {} windows, \
+         {} cuts ({} samples net), drift {:.1} samples, {} windows below 0.8 correlation, worst \
+         {:.3}; guard: {}",
+        track.covered as f64 / 8000.0,
+        track.windows,
+        track.cuts.len(),
+        track.net,
+        track.drift,
+        track.poor,
+        track.worst,
+        log.lines().rfind(|l| l.starts_with("audio:")).unwrap_or("")
+    );
+    for (at, by) in track.cuts.iter().take(20) {
+        eprintln!(
+            "  cut at {:.2} s of the voice: {by:+} samples",
+            *at as f64 / 8000.0
+        );
+    }
+    assert!(
+        track.covered as f64 > 0.9 * said.len() as f64,
+        "the company heard only {:.1} s of {secs:.0} s",
+        track.covered as f64 / 8000.0
+    );
+    // PulseAudio: the pipe sheds or holds a block to keep its cushion now and then (a cut the
+    // company hears), still open in issue 19; measured and printed, not held to zero.
+    if dev("x").starts_with("pipewire:") {
+        assert!(
+            track.cuts.is_empty() && track.poor == 0,
+            "the user's voice reached the company cut: {} cuts, {} poor windows",
+            track.cuts.len(),
+            track.poor
+        );
+    }
+}
+
+/// White noise at 8 kHz through a band-pass (300–1500 Hz, two biquads) at about −20 dBFS: a voice
+/// stand-in every 0.1 s of which has one clear correlation peak. The upper edge is kept low so a
+/// recording that is off by a fraction of a sample (the softphone resamples from 48 kHz) still
+/// correlates at 0.9 or better.
+fn telephone_noise(n: usize) -> Vec<f32> {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut white = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+    };
+    // RBJ cookbook biquads, Q = 0.707.
+    let biquad = |f0: f32, high: bool| {
+        let w = std::f32::consts::TAU * f0 / 8000.0;
+        let (s, c) = w.sin_cos();
+        let alpha = s / (2.0 * std::f32::consts::FRAC_1_SQRT_2);
+        let (b0, b1) = if high {
+            ((1.0 + c) / 2.0, -(1.0 + c))
+        } else {
+            ((1.0 - c) / 2.0, 1.0 - c)
+        };
+        let a0 = 1.0 + alpha;
+        [b0 / a0, b1 / a0, b0 / a0, -2.0 * c / a0, (1.0 - alpha) / a0]
+    };
+    let stages = [biquad(300.0, true), biquad(1500.0, false)];
+    let mut state = [[0.0f32; 4]; 2];
+    (0..n)
+        .map(|_| {
+            let mut x = white();
+            for (k, st) in stages.iter().zip(state.iter_mut()) {
+                let y = k[0] * x + k[1] * st[0] + k[2] * st[1] - k[3] * st[2] - k[4] * st[3];
+                *st = [x, st[0], y, st[2]];
+                x = y;
+            }
+            x * 0.4
+        })
+        .collect()
+}
+
+/// The cut finder itself, on a made-up recording: late, with a lost block, an inserted gap and
+/// quantisation noise; it must find both cuts where they are, and nothing else.
+#[test]
+fn following_a_recording_finds_every_cut_and_only_those() {
+    let said = telephone_noise(8 * 8000);
+    let mut got = vec![0.0f32; 2_345];
+    got.extend_from_slice(&said[..3 * 8000]);
+    got.extend_from_slice(&said[3 * 8000 + 21..5 * 8000]);
+    got.extend(std::iter::repeat_n(0.0, 160));
+    got.extend_from_slice(&said[5 * 8000..]);
+    for (i, g) in got.iter_mut().enumerate() {
+        *g = (*g * 128.0).round() / 128.0 + if i % 3 == 0 { 0.001 } else { -0.0005 };
+    }
+    let t = follow(&got, &said);
+    let at: Vec<(f64, i64)> = t
+        .cuts
+        .iter()
+        .map(|(i, by)| (*i as f64 / 8000.0, *by))
+        .collect();
+    assert_eq!(at.len(), 2, "{at:?}");
+    assert!((at[0].0 - 3.0).abs() <= 0.1 && at[0].1 == -21, "{at:?}");
+    assert!((at[1].0 - 5.0).abs() <= 0.1 && at[1].1 == 160, "{at:?}");
+    assert_eq!(t.net, 139);
+    // The windows that straddle a cut match only in part; all the others line up.
+    assert!(
+        t.poor <= 2 && t.covered >= 7 * 8000,
+        "{} poor, {} covered",
+        t.poor,
+        t.covered
+    );
+}
+
+/// How a recording lines up with what was said, 0.1 s at a time.
+struct Track {
+    /// Samples of `said` found in the recording.
+    covered: usize,
+    windows: usize,
+    /// Where in `said` the alignment moved, and by how many samples (+: audio inserted).
+    cuts: Vec<(usize, i64)>,
+    net: i64,
+    /// Samples the alignment slid by, cuts aside.
+    drift: f64,
+    /// Windows that line up at under 0.8 anywhere near the last alignment.
+    poor: usize,
+    worst: f64,
+}
+
+/// Follows `got` (a recording) against `said`: the first window of `said` with a clear peak in the
+/// first ten seconds of `got` gives the start, and from then on each 0.1-s window is looked for
+/// within ±25 ms of where the last one was found, to a fraction of a sample (a parabola through
+/// the peak). The alignment jumping by 1.5 samples or more from one window to the next is a cut;
+/// a slow slide (two clocks that disagree, as PulseAudio's null sinks do) is drift, not a cut.
+fn follow(got: &[f32], said: &[f32]) -> Track {
+    const W: usize = 800;
+    const NEAR: i64 = 200;
+    let mut t = Track {
+        covered: 0,
+        windows: 0,
+        cuts: Vec::new(),
+        net: 0,
+        drift: 0.0,
+        poor: 0,
+        worst: 1.0,
+    };
+    let at = |i: usize, lag: i64| -> Option<f64> {
+        let g = i as i64 + lag;
+        (g >= 0 && g as usize + W <= got.len())
+            .then(|| correlation(&got[g as usize..g as usize + W], &said[i..i + W]))
+    };
+    let peak = |i: usize, lags: std::ops::RangeInclusive<i64>| -> Option<(f64, f64)> {
+        let (l, c) = lags
+            .filter_map(|l| at(i, l).map(|c| (l, c)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        let (a, b) = (at(i, l - 1).unwrap_or(c), at(i, l + 1).unwrap_or(c));
+        let curve = a - 2.0 * c + b;
+        let frac = if curve < 0.0 {
+            0.5 * (a - b) / curve
+        } else {
+            0.0
+        };
+        Some((l as f64 + frac.clamp(-0.5, 0.5), c))
+    };
+    let mut found = None;
+    for i in (0..said.len().saturating_sub(W)).step_by(W).take(50) {
+        let far = (10 * 8000i64).min(got.len() as i64);
+        if let Some((l, c)) = peak(i, -(i as i64)..=far - i as i64) {
+            if c > 0.8 {
+                found = Some((i, l));
+                break;
+            }
+        }
+    }
+    let Some((start, first)) = found else {
+        return t;
+    };
+    let mut lag = first;
+    for i in (start..said.len().saturating_sub(W)).step_by(W) {
+        let near = lag.round() as i64;
+        let Some((l, c)) = peak(i, near - NEAR..=near + NEAR) else {
+            break;
+        };
+        t.windows += 1;
+        t.worst = t.worst.min(c);
+        if c < 0.8 {
+            t.poor += 1;
+            continue;
+        }
+        t.covered += W;
+        if (l - lag).abs() >= 1.5 {
+            let by = (l - lag).round() as i64;
+            t.cuts.push((i, by));
+            t.net += by;
+        }
+        lag = l;
+    }
+    t.drift = lag - first - t.net as f64;
+    t
+}
