@@ -9,7 +9,6 @@
 //! iteration and the seed, and writes the input to a file, so it can become a finding.
 //! `HOLDGUARD_MUTATIONS=N` runs N per kind instead of the default.
 
-use std::io::{BufRead, BufReader, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -215,6 +214,7 @@ fn what_the_fuzzer_found_stays_fixed() {
 #[cfg(unix)]
 #[test]
 fn mutated_control_requests_get_an_answer_never_a_panic() {
+    use std::io::{BufRead, BufReader, Write};
     use std::os::unix::net::UnixStream;
     let d = dir("socket");
     let ctl = holdguard::control::Controller::new();

@@ -239,6 +239,7 @@ mod tests {
     }
 
     /// A stand-in for the guard thread: applies commands to a real guard policy.
+    #[cfg(unix)]
     fn fake_guard(ctl: Arc<Controller>) -> std::thread::JoinHandle<()> {
         std::thread::spawn(move || {
             let mut guard = crate::guard::Guard::new(Default::default(), 0.016);
@@ -256,6 +257,7 @@ mod tests {
         })
     }
 
+    #[cfg(unix)]
     #[test]
     fn socket_round_trip() {
         let dir = std::env::temp_dir().join(format!("hg-sock-{}", std::process::id()));
