@@ -1829,7 +1829,12 @@ fn a_long_softphone_call_reaches_the_company_without_a_cut() {
     // (name, what its softphone records, SIP / RTP / control ports of the user and the company)
     let raw_mic = "sink_b.monitor";
     let pairs = [
-        ("guarded", "holdguard_mic", (5062, 10400, 4446), (5072, 10300, 4447)),
+        (
+            "guarded",
+            "holdguard_mic",
+            (5062, 10400, 4446),
+            (5072, 10300, 4447),
+        ),
         ("raw", raw_mic, (5066, 10600, 4448), (5076, 10500, 4449)),
     ];
     for (name, source, (u_sip, u_rtp, u_ctl), (c_sip, c_rtp, c_ctl)) in pairs {
@@ -1845,9 +1850,7 @@ fn a_long_softphone_call_reaches_the_company_without_a_cut() {
                 dir.join("quiet.wav").display(),
                 rec.display()
             ),
-            &format!(
-                "<sip:company@127.0.0.1:{c_sip}>;answermode=auto;audio_codecs=PCMU;regint=0"
-            ),
+            &format!("<sip:company@127.0.0.1:{c_sip}>;answermode=auto;audio_codecs=PCMU;regint=0"),
         );
         baresip_dir(
             &dir.join(format!("user-{name}")),
@@ -1896,8 +1899,7 @@ fn a_long_softphone_call_reaches_the_company_without_a_cut() {
             std::net::TcpStream::connect(("127.0.0.1", c_ctl)).is_ok()
                 && std::net::TcpStream::connect(("127.0.0.1", u_ctl)).is_ok()
         });
-        let mut events =
-            baresip_command(u_ctl, "dial", &format!("sip:company@127.0.0.1:{c_sip}"));
+        let mut events = baresip_command(u_ctl, "dial", &format!("sip:company@127.0.0.1:{c_sip}"));
         events
             .set_read_timeout(Some(Duration::from_millis(200)))
             .unwrap();
@@ -1957,7 +1959,11 @@ fn a_long_softphone_call_reaches_the_company_without_a_cut() {
             "{secs:.0}-s call through a softphone on the {}: {:.1} s of the user's voice lined \
              up in {} windows, {} cuts ({} samples net), drift {:.1} samples, {} windows below \
              0.8 correlation, worst {:.3}",
-            if name == "raw" { "raw microphone" } else { "virtual microphone" },
+            if name == "raw" {
+                "raw microphone"
+            } else {
+                "virtual microphone"
+            },
             track.covered as f64 / 8000.0,
             track.windows,
             track.cuts.len(),
@@ -1967,7 +1973,10 @@ fn a_long_softphone_call_reaches_the_company_without_a_cut() {
             track.worst,
         );
         for (at, by) in track.cuts.iter().take(20) {
-            eprintln!("  cut at {:.2} s of the voice: {by:+} samples", *at as f64 / 8000.0);
+            eprintln!(
+                "  cut at {:.2} s of the voice: {by:+} samples",
+                *at as f64 / 8000.0
+            );
         }
         assert!(
             track.covered as f64 > 0.9 * said.len() as f64,

@@ -319,3 +319,48 @@ fn a_cancelled_dialog_or_no_portal_is_an_error_that_says_so() {
         "no push-to-talk asked for"
     );
 }
+
+/// What the app does on Wayland: the portal is asked on a thread of its own (the desktop may
+/// show a dialog first), the shortcuts are pending until its answer comes, then bound as the
+/// desktop says, and a press reaches the app.
+#[test]
+fn on_wayland_the_app_asks_the_portal_without_waiting_for_it() {
+    use holdguard::ui::hotkey::{register, Availability};
+    let bus = bus();
+    let (desk, seen) = portal(&bus, 0);
+    // Only this test reads these; the others pass their connection in.
+    std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &bus.address);
+    std::env::set_var("WAYLAND_DISPLAY", "wayland-holdguard-test");
+    let toggles = Arc::new(AtomicUsize::new(0));
+    let t = toggles.clone();
+    let mut hk = register(
+        "Ctrl+Alt+M",
+        "",
+        move || {
+            t.fetch_add(1, Ordering::SeqCst);
+        },
+        |_| {},
+    );
+    assert_eq!(hk.availability, Availability::Pending);
+    let t0 = std::time::Instant::now();
+    while !hk.poll() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "no answer from the portal"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        matches!(&hk.availability, Availability::Active(k) if k.contains("Press CTRL+ALT+m")),
+        "{:?}",
+        hk.availability
+    );
+    assert_eq!(hk.talk, Availability::NotSet, "no push-to-talk key set");
+    let session = seen.lock().unwrap().sessions[0].clone();
+    desktop(&desk, &session, TOGGLE, true);
+    let t0 = std::time::Instant::now();
+    while toggles.load(Ordering::SeqCst) == 0 && t0.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(toggles.load(Ordering::SeqCst), 1);
+}

@@ -8,17 +8,20 @@
 //! the desktop's own shortcut settings.
 
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 use global_hotkey::hotkey::HotKey;
 use global_hotkey::{GlobalHotKeyEvent, GlobalHotKeyManager, HotKeyState};
 
+use super::portal::{self, Portal};
 use crate::tr;
 
 /// Whether the shortcut works, in words for the window.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Availability {
     Active(String),
+    /// Asked of the desktop's portal, no answer yet.
+    Pending,
     Unavailable(String),
     /// No key chosen (push-to-talk is optional).
     NotSet,
@@ -28,7 +31,8 @@ pub enum Availability {
 pub struct Hotkey {
     manager: Option<GlobalHotKeyManager>,
     /// The portal session, when the portal bound the shortcuts.
-    portal: Option<super::portal::Portal>,
+    portal: Option<Portal>,
+    pending: Option<Pending>,
     keys: Vec<HotKey>,
     /// The mute shortcut.
     pub availability: Availability,
@@ -55,50 +59,126 @@ fn has(var: &str) -> bool {
     std::env::var_os(var).is_some_and(|x| !x.is_empty())
 }
 
+type OnToggle = Arc<dyn Fn() + Send + Sync>;
+type OnTalk = Arc<dyn Fn(bool) + Send + Sync>;
+
+/// A portal request in flight, and what the X11 grab needs if it fails.
+struct Pending {
+    answer: mpsc::Receiver<Result<Portal, String>>,
+    toggle: String,
+    talk: String,
+    on_toggle: OnToggle,
+    on_talk: OnTalk,
+}
+
 /// Registers `toggle` and `talk` (an empty `talk` registers none). `on_toggle` runs on the
 /// hotkey thread each time the mute shortcut is pressed; `on_talk(true)` when the push-to-talk
 /// shortcut goes down, `on_talk(false)` when it comes up (the X11 backend reports key repeat as
 /// one press).
+///
+/// On Wayland the portal is asked on a thread of its own, since the desktop may show the user a
+/// dialog first: the shortcuts are [`Availability::Pending`] until [`Hotkey::poll`] has the answer.
 pub fn register(
     toggle: &str,
     talk: &str,
     on_toggle: impl Fn() + Send + Sync + 'static,
     on_talk: impl Fn(bool) + Send + Sync + 'static,
 ) -> Hotkey {
-    let mut hk = Hotkey {
+    let (on_toggle, on_talk): (OnToggle, OnTalk) = (Arc::new(on_toggle), Arc::new(on_talk));
+    if !has("WAYLAND_DISPLAY") {
+        return grab(toggle, talk, on_toggle, on_talk, None);
+    }
+    let (tx, answer) = mpsc::channel();
+    let (t, k) = (on_toggle.clone(), on_talk.clone());
+    let (ts, ks) = (toggle.to_string(), talk.to_string());
+    let asked = std::thread::Builder::new()
+        .name("holdguard-portal-bind".into())
+        .spawn(move || {
+            let _ = tx.send(portal::bind(&ts, &ks, move || t(), move |p| k(p)));
+        });
+    if let Err(e) = asked {
+        let why = tr!("hotkey-wayland", error = e.to_string());
+        return grab(toggle, talk, on_toggle, on_talk, Some(why));
+    }
+    Hotkey {
         manager: None,
         portal: None,
+        pending: Some(Pending {
+            answer,
+            toggle: toggle.to_string(),
+            talk: talk.to_string(),
+            on_toggle,
+            on_talk,
+        }),
         keys: Vec::new(),
-        availability: Availability::Unavailable(tr!("hotkey-not-registered")),
-        talk: Availability::NotSet,
-    };
-    let (on_toggle, on_talk) = (Arc::new(on_toggle), Arc::new(on_talk));
-    let mut portal_problem = None;
-    if has("WAYLAND_DISPLAY") {
-        let (t, k) = (on_toggle.clone(), on_talk.clone());
-        match super::portal::bind(toggle, talk, move || t(), move |p| k(p)) {
-            Ok(p) => {
+        availability: Availability::Pending,
+        talk: if talk.trim().is_empty() {
+            Availability::NotSet
+        } else {
+            Availability::Pending
+        },
+    }
+}
+
+impl Hotkey {
+    /// Takes the portal's answer once it has come: the shortcuts as the desktop bound them, or,
+    /// when it would not, the X11 grab (with a display) or the reason why none works. Returns
+    /// whether the availability changed.
+    pub fn poll(&mut self) -> bool {
+        let Some(p) = &self.pending else {
+            return false;
+        };
+        let answer = match p.answer.try_recv() {
+            Err(mpsc::TryRecvError::Empty) => return false,
+            Ok(a) => a,
+            Err(mpsc::TryRecvError::Disconnected) => Err("no answer".into()),
+        };
+        let p = self.pending.take().expect("checked above");
+        match answer {
+            Ok(portal) => {
                 let via = |id: &str, spec: &str| {
-                    let key = p
+                    let key = portal
                         .triggers
                         .get(id)
                         .cloned()
                         .unwrap_or_else(|| spec.trim().into());
                     Availability::Active(tr!("hotkey-via-portal", key = key))
                 };
-                hk.availability = via(super::portal::TOGGLE, toggle);
-                if !talk.trim().is_empty() {
-                    hk.talk = via(super::portal::TALK, talk);
+                self.availability = via(portal::TOGGLE, &p.toggle);
+                if !p.talk.trim().is_empty() {
+                    self.talk = via(portal::TALK, &p.talk);
                 }
-                hk.portal = Some(p);
-                return hk;
+                self.portal = Some(portal);
             }
             // XWayland's grabs see only X11 windows, but they are better than nothing.
-            Err(e) => portal_problem = Some(tr!("hotkey-wayland", error = e)),
+            Err(e) => {
+                let why = tr!("hotkey-wayland", error = e);
+                *self = grab(&p.toggle, &p.talk, p.on_toggle, p.on_talk, Some(why));
+            }
         }
+        true
     }
+}
+
+/// Grabs the keys on X11; `problem` is why the portal did not bind them, said when there is no
+/// X11 display either.
+fn grab(
+    toggle: &str,
+    talk: &str,
+    on_toggle: OnToggle,
+    on_talk: OnTalk,
+    problem: Option<String>,
+) -> Hotkey {
+    let mut hk = Hotkey {
+        manager: None,
+        portal: None,
+        pending: None,
+        keys: Vec::new(),
+        availability: Availability::Unavailable(tr!("hotkey-not-registered")),
+        talk: Availability::NotSet,
+    };
     if !has("DISPLAY") {
-        let why = portal_problem.unwrap_or_else(|| tr!("hotkey-no-display"));
+        let why = problem.unwrap_or_else(|| tr!("hotkey-no-display"));
         hk.availability = Availability::Unavailable(why.clone());
         if !talk.trim().is_empty() {
             hk.talk = Availability::Unavailable(why);

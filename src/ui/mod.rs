@@ -123,6 +123,12 @@ impl eframe::App for App {
             self.quitting = true;
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
+        if let Some(hk) = self.hotkey.as_mut() {
+            if hk.poll() {
+                self.view.hotkey = hk.availability.clone();
+                self.view.talk_hotkey = hk.talk.clone();
+            }
+        }
         let status = self.ctl.status();
         let now = control::now_unix();
         if let Some(t) = self.tray.as_mut() {

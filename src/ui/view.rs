@@ -219,6 +219,9 @@ impl View {
             Availability::Active(k) => {
                 ui.label(tr!("guard-shortcut", key = k.as_str()));
             }
+            Availability::Pending => {
+                ui.label(tr!("guard-shortcut-pending"));
+            }
             Availability::Unavailable(why) => {
                 ui.colored_label(
                     rgb(Look::Problem.color()),
@@ -232,6 +235,7 @@ impl View {
             Availability::Active(k) => {
                 ui.label(tr!("guard-talk-shortcut", key = k.as_str()));
             }
+            Availability::Pending => {}
             Availability::Unavailable(why) => {
                 ui.colored_label(
                     rgb(Look::Problem.color()),

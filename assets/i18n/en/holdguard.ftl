@@ -58,6 +58,7 @@ guard-far-end = Far end
 guard-microphone = Microphone
 guard-timeline = Last two minutes (far end above, microphone muted below):
 guard-shortcut = Shortcut { $key } toggles mute from any application.
+guard-shortcut-pending = Waiting for your desktop to confirm the shortcuts (it may ask you in a dialog).
 guard-no-shortcut = The mute shortcut is not available: { $why }.
 guard-bind-toggle = Bind the command `holdguard toggle` to a key in your desktop's keyboard settings instead.
 guard-talk-shortcut = Hold { $key } to talk while muted (push-to-talk).

@@ -57,6 +57,7 @@ guard-far-end = Gesprek
 guard-microphone = Microfoon
 guard-timeline = Laatste twee minuten (gesprek boven, gedempte microfoon onder):
 guard-shortcut = Sneltoets { $key } dempt of opent de microfoon vanuit elke toepassing.
+guard-shortcut-pending = Wacht tot je bureaublad de sneltoetsen bevestigt (het kan je dat in een venster vragen).
 guard-no-shortcut = De sneltoets om te dempen werkt niet: { $why }.
 guard-bind-toggle = Koppel in plaats daarvan de opdracht `holdguard toggle` aan een toets in de toetsenbordinstellingen van je bureaublad.
 guard-talk-shortcut = Houd { $key } ingedrukt om te praten terwijl je gedempt bent (spreektoets).
