@@ -92,6 +92,62 @@ fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
     }
 }
 
+/// Opens the gate for good (`holdguard pause`) once the control socket answers: in the tests that
+/// measure the pipe, the far end is silent, which the guard would take for a hold.
+fn open_the_gate_for_good() {
+    wait_for("the control socket", Duration::from_secs(10), || {
+        Command::new(bin())
+            .arg("pause")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+}
+
+/// Busy loops that load the cores (`HOLDGUARD_BUSY` of them, two by default) until dropped.
+struct Load(Vec<Child>);
+
+impl Load {
+    fn start() -> Self {
+        let n: usize = std::env::var("HOLDGUARD_BUSY")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(2);
+        Load(
+            (0..n)
+                .map(|_| {
+                    Command::new("sh")
+                        .args(["-c", "while :; do :; done"])
+                        .spawn()
+                        .unwrap()
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        for b in &mut self.0 {
+            let _ = b.kill();
+            let _ = b.wait();
+        }
+    }
+}
+
+/// A number in the guard's closing `audio:` line: the one after `label`.
+fn guard_count(last: &str, label: &str, log: &str) -> u64 {
+    let at = last
+        .find(label)
+        .unwrap_or_else(|| panic!("no `{label}` in the guard's closing line: {log}"));
+    last[at + label.len()..]
+        .trim_start()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 fn start_guard(dir: &Path, far_sink: &str, seconds: f64) -> Kid {
     start_guard_with_mic(dir, &dev("sink_b"), far_sink, seconds)
 }
@@ -910,26 +966,8 @@ fn a_recorder_of_the_virtual_microphone_gets_every_sample() {
     wait_for("the virtual microphone", Duration::from_secs(10), || {
         sources().contains("holdguard_mic")
     });
-    // Open the gate for good: the far end is silent, which the guard would take for a hold.
-    wait_for("the control socket", Duration::from_secs(10), || {
-        Command::new(bin())
-            .arg("pause")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    let load: usize = std::env::var("HOLDGUARD_BUSY")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2);
-    let busy: Vec<Kid> = (0..load)
-        .map(|_| {
-            Command::new("sh")
-                .args(["-c", "while :; do :; done"])
-                .spawn()
-                .map(Kid)
-                .unwrap()
-        })
-        .collect();
+    open_the_gate_for_good();
+    let busy = Load::start();
     // The same recorder on the microphone itself: what a softphone without Hold Guard would get
     // on this machine at this moment (the recorders and the player are ordinary processes that
     // the load delays too).
@@ -941,28 +979,14 @@ fn a_recorder_of_the_virtual_microphone_gets_every_sample() {
     std::thread::sleep(Duration::from_secs(1));
     stop(rec);
     stop(rec_ref);
-    for mut b in busy {
-        let _ = b.kill();
-        let _ = b.wait();
-    }
+    drop(busy);
     stop(guard);
     let log = std::fs::read_to_string(dir.join("guard.log")).unwrap();
     let out = read_f32(&dir.join("out.raw"));
     let (breaks, net, at, _) = ramp_breaks(&out);
     let (ref_breaks, ref_net, ref_at, _) = ramp_breaks(&read_f32(&dir.join("ref.raw")));
     let last = log.lines().rfind(|l| l.starts_with("audio:")).unwrap_or("");
-    let count = |label: &str| -> u64 {
-        let rest = &last[last
-            .find(label)
-            .unwrap_or_else(|| panic!("no `{label}`: {log}"))
-            + label.len()..];
-        rest.trim_start()
-            .split(|c: char| !c.is_ascii_digit())
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
+    let count = |label: &str| guard_count(last, label, &log);
     let (short, mic_missed, out_missed) = (
         count("output"),
         count("cycles missed: microphone"),
@@ -1363,6 +1387,50 @@ fn baresip_command(port: u16, command: &str, params: &str) -> std::net::TcpStrea
     s
 }
 
+/// A baresip instance with the configuration directory `dir/name` (see [`baresip_dir`]), its log
+/// in `dir/name.log`.
+fn baresip(dir: &Path, name: &str) -> Kid {
+    Command::new("baresip")
+        .arg("-f")
+        .arg(dir.join(name))
+        .stdout(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(Kid)
+        .unwrap()
+}
+
+/// Dials `uri` from the baresip whose control socket is `port` and waits for the call to be
+/// answered; returns the control connection, whose events go on arriving.
+fn dial(port: u16, uri: &str) -> std::net::TcpStream {
+    let mut events = baresip_command(port, "dial", uri);
+    events
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut seen = String::new();
+    wait_for("the call to be answered", Duration::from_secs(10), || {
+        use std::io::Read;
+        let mut b = [0u8; 4096];
+        if let Ok(n) = events.read(&mut b) {
+            seen.push_str(&String::from_utf8_lossy(&b[..n]));
+        }
+        seen.contains("CALL_ESTABLISHED")
+    });
+    events
+}
+
+/// What a baresip "company" received from the caller: sndfile's `-dec` file in `rec`, 8 kHz.
+fn company_recording(rec: &Path) -> Vec<f32> {
+    let got = std::fs::read_dir(rec)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
+        .expect("the company recorded the call");
+    let (got, got_rate) = common::decode(&got);
+    assert_eq!(got_rate, 8000);
+    got
+}
+
 /// Writes a baresip configuration directory for one instance.
 fn baresip_dir(dir: &Path, sip: u16, rtp: u16, ctrl: u16, audio: &str, account: &str) {
     std::fs::create_dir_all(dir).unwrap();
@@ -1512,36 +1580,14 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
     wait_for("the virtual microphone", Duration::from_secs(10), || {
         sources().contains("holdguard_mic")
     });
-    let agent = |name: &str| {
-        Command::new("baresip")
-            .arg("-f")
-            .arg(dir.join(name))
-            .stdout(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map(Kid)
-            .unwrap()
-    };
-    let (company, user) = (agent("company"), agent("user"));
+    let (company, user) = (baresip(&dir, "company"), baresip(&dir, "user"));
     let mut ctl = None;
     wait_for("baresip's control sockets", Duration::from_secs(10), || {
         std::net::TcpStream::connect(("127.0.0.1", 4445)).is_ok()
             && std::net::TcpStream::connect(("127.0.0.1", 4444)).is_ok()
     });
     let dialled = Instant::now();
-    let mut events = baresip_command(4444, "dial", "sip:company@127.0.0.1:5070");
-    events
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let mut seen = String::new();
-    wait_for("the call to be answered", Duration::from_secs(10), || {
-        use std::io::Read;
-        let mut b = [0u8; 4096];
-        if let Ok(n) = events.read(&mut b) {
-            seen.push_str(&String::from_utf8_lossy(&b[..n]));
-        }
-        seen.contains("CALL_ESTABLISHED")
-    });
+    let events = dial(4444, "sip:company@127.0.0.1:5070");
     // The user's room: the call's microphone track, from the moment the company answers.
     let room = play("sink_b", &fixture("hold_repeat_agent.mic.flac"));
     let room_start = Instant::now();
@@ -1595,13 +1641,7 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
     );
 
     // The company's recording of the caller (sndfile's "-dec" file: what it received).
-    let got = std::fs::read_dir(&rec)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
-        .expect("the company recorded the call");
-    let (got, got_rate) = common::decode(&got);
-    assert_eq!(got_rate, 8000);
+    let got = company_recording(&rec);
     // The microphone track at 8 kHz, lined up with the recording by its energy envelope.
     let (mic, mic_rate) = common::decode(&fixture("hold_repeat_agent.mic.flac"));
     let mut rs = holdguard::dsp::resample::StreamResampler::new(mic_rate, 8000);
@@ -1874,67 +1914,25 @@ fn a_long_softphone_call_reaches_the_company_without_a_cut() {
     wait_for("the virtual microphone", Duration::from_secs(10), || {
         sources().contains("holdguard_mic")
     });
-    wait_for("the control socket", Duration::from_secs(10), || {
-        Command::new(bin())
-            .arg("pause")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    let agent = |name: String| {
-        Command::new("baresip")
-            .arg("-f")
-            .arg(dir.join(&name))
-            .stdout(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map(Kid)
-            .unwrap()
-    };
+    open_the_gate_for_good();
     let mut agents = Vec::new();
     let mut calls = Vec::new();
     for (name, _, (_, _, u_ctl), (c_sip, _, c_ctl)) in pairs {
-        agents.push(agent(format!("company-{name}")));
-        agents.push(agent(format!("user-{name}")));
+        agents.push(baresip(&dir, &format!("company-{name}")));
+        agents.push(baresip(&dir, &format!("user-{name}")));
         wait_for("baresip's control sockets", Duration::from_secs(10), || {
             std::net::TcpStream::connect(("127.0.0.1", c_ctl)).is_ok()
                 && std::net::TcpStream::connect(("127.0.0.1", u_ctl)).is_ok()
         });
-        let mut events = baresip_command(u_ctl, "dial", &format!("sip:company@127.0.0.1:{c_sip}"));
-        events
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
-        let mut seen = String::new();
-        wait_for("the call to be answered", Duration::from_secs(10), || {
-            use std::io::Read;
-            let mut b = [0u8; 4096];
-            if let Ok(n) = events.read(&mut b) {
-                seen.push_str(&String::from_utf8_lossy(&b[..n]));
-            }
-            seen.contains("CALL_ESTABLISHED")
-        });
+        let events = dial(u_ctl, &format!("sip:company@127.0.0.1:{c_sip}"));
         calls.push(events);
     }
-    let load: usize = std::env::var("HOLDGUARD_BUSY")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2);
-    let busy: Vec<Kid> = (0..load)
-        .map(|_| {
-            Command::new("sh")
-                .args(["-c", "while :; do :; done"])
-                .spawn()
-                .map(Kid)
-                .unwrap()
-        })
-        .collect();
+    let busy = Load::start();
     std::thread::sleep(Duration::from_secs(1));
     let mut voice = play("sink_b", &dir.join("voice.wav"));
     voice.0.wait().unwrap();
     std::thread::sleep(Duration::from_secs(1));
-    for mut b in busy {
-        let _ = b.0.kill();
-        let _ = b.0.wait();
-    }
+    drop(busy);
     for (_, _, (_, _, u_ctl), _) in pairs {
         let _ = baresip_command(u_ctl, "hangup", "");
     }
@@ -1947,13 +1945,7 @@ fn a_long_softphone_call_reaches_the_company_without_a_cut() {
     let log = std::fs::read_to_string(dir.join("guard.log")).unwrap();
     let mut tracks = Vec::new();
     for (name, ..) in pairs {
-        let got = std::fs::read_dir(dir.join(format!("rec-{name}")))
-            .unwrap()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
-            .expect("the company recorded the call");
-        let (got, got_rate) = common::decode(&got);
-        assert_eq!(got_rate, 8000);
+        let got = company_recording(&dir.join(format!("rec-{name}")));
         let track = follow(&got, &said);
         eprintln!(
             "{secs:.0}-s call through a softphone on the {}: {:.1} s of the user's voice lined \
@@ -1988,18 +1980,7 @@ fn a_long_softphone_call_reaches_the_company_without_a_cut() {
     let last = log.lines().rfind(|l| l.starts_with("audio:")).unwrap_or("");
     eprintln!("guard: {last}");
     // What the guard counted of audio it lost, inserted or never got (its closing line).
-    let count = |label: &str| -> u64 {
-        last.find(label)
-            .and_then(|at| {
-                last[at + label.len()..]
-                    .trim_start()
-                    .split(|c: char| !c.is_ascii_digit())
-                    .next()?
-                    .parse()
-                    .ok()
-            })
-            .unwrap_or_else(|| panic!("no `{label}` in the guard's closing line: {last}"))
-    };
+    let count = |label: &str| guard_count(last, label, &log);
     let counted = count("output") + count("cycles missed: microphone") + count("samples, output");
     // A cut the raw microphone's softphone has too is the machine's (the graph skipped a cycle for
     // everyone under the load). On PipeWire the guard may add at most one of its own in a run,

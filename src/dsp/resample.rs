@@ -134,6 +134,17 @@ mod tests {
             .collect()
     }
 
+    /// `x` at `rate` through to 8 kHz, checked to come out whole and all numbers.
+    fn finite_at_8k(x: &[f32], rate: u32) -> Vec<f32> {
+        let mut r = StreamResampler::new(rate, 8_000);
+        let mut out = Vec::new();
+        r.process(x, &mut out);
+        r.flush(&mut out);
+        assert!(out.len() > 3000, "rate {rate}");
+        assert!(out.iter().all(|s| s.is_finite()), "rate {rate}");
+        out
+    }
+
     #[test]
     fn samples_that_are_not_numbers_enter_as_silence() {
         for rate in [8_000, 16_000, 48_000] {
@@ -141,12 +152,7 @@ mod tests {
             x[100] = f32::NAN;
             x[2000] = f32::INFINITY;
             x[3000] = f32::NEG_INFINITY;
-            let mut r = StreamResampler::new(rate, 8_000);
-            let mut out = Vec::new();
-            r.process(&x, &mut out);
-            r.flush(&mut out);
-            assert!(out.len() > 3000, "rate {rate}");
-            assert!(out.iter().all(|s| s.is_finite()), "rate {rate}");
+            finite_at_8k(&x, rate);
         }
     }
 
@@ -160,18 +166,14 @@ mod tests {
             for (i, s) in x.iter_mut().enumerate().skip(500).take(3000) {
                 *s = if (i / 40) % 2 == 0 { f32::MAX } else { -3.0e37 };
             }
-            let mut r = StreamResampler::new(rate, 8_000);
-            let mut out = Vec::new();
-            r.process(&x, &mut out);
-            r.flush(&mut out);
-            assert!(out.len() > 3000, "rate {rate}");
-            assert!(out.iter().all(|s| s.is_finite()), "rate {rate}");
+            let out = finite_at_8k(&x, rate);
             assert!(
                 out.iter().any(|s| s.abs() > 100.0),
                 "clipped, not silenced: rate {rate}"
             );
         }
     }
+
     #[test]
     fn output_does_not_depend_on_block_size() {
         let x = sine(44_100, 440.0, 1.0);
