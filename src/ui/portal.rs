@@ -116,8 +116,8 @@ pub fn bind_on(
     let session: OwnedObjectPath = results
         .get("session_handle")
         .and_then(|v| {
-            String::try_from(v.try_clone().ok()?)
-                .ok()
+            // A string in the specification; some backends send an object path.
+            text(v)
                 .and_then(|s| ObjectPath::try_from(s).ok().map(Into::into))
                 .or_else(|| OwnedObjectPath::try_from(v.try_clone().ok()?).ok())
         })
@@ -184,24 +184,25 @@ pub fn bind_on(
 /// What the desktop bound, by shortcut id: its `trigger_description`, or the id when it gives
 /// none.
 fn bound(results: &HashMap<String, OwnedValue>) -> HashMap<String, String> {
-    let Some(list) = results.get("shortcuts") else {
-        return HashMap::new();
-    };
-    let Ok(list) = <Vec<(String, HashMap<String, OwnedValue>)>>::try_from(
-        list.try_clone().unwrap_or_else(|_| OwnedValue::from(0u32)),
-    ) else {
-        return HashMap::new();
-    };
+    let list: Vec<(String, HashMap<String, OwnedValue>)> = results
+        .get("shortcuts")
+        .and_then(|v| v.try_clone().ok()?.try_into().ok())
+        .unwrap_or_default();
     list.into_iter()
         .map(|(id, props)| {
             let how = props
                 .get("trigger_description")
-                .and_then(|v| String::try_from(v.try_clone().ok()?).ok())
+                .and_then(text)
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| id.clone());
             (id, how)
         })
         .collect()
+}
+
+/// A string value, if it is one.
+fn text(v: &OwnedValue) -> Option<String> {
+    String::try_from(v.try_clone().ok()?).ok()
 }
 
 /// A token unique in this process, for request and session handles.
