@@ -1431,6 +1431,13 @@ fn company_recording(rec: &Path) -> Vec<f32> {
     got
 }
 
+/// baresip's `audio_player` line for a "company": what it receives goes into an audio bridge
+/// with no source on its other side, which nothing plays (its recording is sndfile's, taken
+/// as the audio is decoded). A real company is on another machine; ALSA's `null` device, used
+/// before, has no clock, and the player thread writing to it spun: two such companies took
+/// nearly a core each, a load on the user's machine no real call puts there.
+const COMPANY_PLAYER: &str = "audio_player aubridge,company";
+
 /// Writes a baresip configuration directory for one instance.
 fn baresip_dir(dir: &Path, sip: u16, rtp: u16, ctrl: u16, audio: &str, account: &str) {
     std::fs::create_dir_all(dir).unwrap();
@@ -1438,7 +1445,8 @@ fn baresip_dir(dir: &Path, sip: u16, rtp: u16, ctrl: u16, audio: &str, account: 
         "poll_method epoll\nsip_listen 127.0.0.1:{sip}\nnet_interface 127.0.0.1\n\
          rtp_ports {rtp}-{}\n{audio}\nctrl_tcp_listen 127.0.0.1:{ctrl}\n\
          module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\n\
-         module alsa.so\nmodule sndfile.so\nmodule_app account.so\nmodule_app menu.so\n\
+         module alsa.so\nmodule aubridge.so\nmodule sndfile.so\nmodule_app account.so\n\
+         module_app menu.so\n\
          module_app ctrl_tcp.so\n",
         rtp + 99
     );
@@ -1544,8 +1552,9 @@ fn a_company_recording_a_real_softphone_call_hears_no_private_talk_on_hold() {
         10100,
         4445,
         &format!(
-            "audio_source aufile,{}\naudio_player alsa,null\nsnd_path {}",
+            "audio_source aufile,{}\n{}\nsnd_path {}",
             dir.join("far8k.wav").display(),
+            COMPANY_PLAYER,
             rec.display()
         ),
         "<sip:company@127.0.0.1:5070>;answermode=auto;audio_codecs=PCMU;regint=0",
@@ -1886,8 +1895,9 @@ fn a_long_softphone_call_reaches_the_company_without_a_cut() {
             c_rtp,
             c_ctl,
             &format!(
-                "audio_source aufile,{}\naudio_player alsa,null\nsnd_path {}",
+                "audio_source aufile,{}\n{}\nsnd_path {}",
                 dir.join("quiet.wav").display(),
+                COMPANY_PLAYER,
                 rec.display()
             ),
             &format!("<sip:company@127.0.0.1:{c_sip}>;answermode=auto;audio_codecs=PCMU;regint=0"),
@@ -1970,15 +1980,19 @@ fn a_long_softphone_call_reaches_the_company_without_a_cut() {
                 *at as f64 / 8000.0
             );
         }
+        tracks.push((name, track));
+    }
+    let last = log.lines().rfind(|l| l.starts_with("audio:")).unwrap_or("");
+    eprintln!("guard: {last}");
+    // Both softphones are measured before either is judged, so a failure shows what the raw
+    // microphone's softphone got under the same load.
+    for (name, track) in &tracks {
         assert!(
             track.covered as f64 > 0.9 * said.len() as f64,
             "the {name} company heard only {:.1} s of {secs:.0} s",
             track.covered as f64 / 8000.0
         );
-        tracks.push(track);
     }
-    let last = log.lines().rfind(|l| l.starts_with("audio:")).unwrap_or("");
-    eprintln!("guard: {last}");
     // What the guard counted of audio it lost, inserted or never got (its closing line).
     let count = |label: &str| guard_count(last, label, &log);
     let counted = count("output") + count("cycles missed: microphone") + count("samples, output");
@@ -1987,7 +2001,7 @@ fn a_long_softphone_call_reaches_the_company_without_a_cut() {
     // as in the recorder test, and never one it did not count: the issue this test comes from
     // was a loss the guard's counters never saw. PulseAudio: the pipe sheds or holds a block to
     // keep its cushion now and then, still open in issue 19; measured and printed only.
-    let (guarded, raw) = (&tracks[0], &tracks[1]);
+    let (guarded, raw) = (&tracks[0].1, &tracks[1].1);
     if dev("x").starts_with("pipewire:") {
         assert!(
             guarded.cuts.len() <= raw.cuts.len() + 1,
@@ -2043,8 +2057,9 @@ fn telephone_noise(n: usize) -> Vec<f32> {
         .collect()
 }
 
-/// The cut finder itself, on a made-up recording: late, with a lost block, an inserted gap and
-/// quantisation noise; it must find both cuts where they are, and nothing else.
+/// The cut finder itself, on a made-up recording: late, with a lost block, an inserted gap, a
+/// lost stretch longer than its near search and quantisation noise; it must find every cut where
+/// it is, and nothing else.
 #[test]
 fn following_a_recording_finds_every_cut_and_only_those() {
     let said = telephone_noise(8 * 8000);
@@ -2052,7 +2067,9 @@ fn following_a_recording_finds_every_cut_and_only_those() {
     got.extend_from_slice(&said[..3 * 8000]);
     got.extend_from_slice(&said[3 * 8000 + 21..5 * 8000]);
     got.extend(std::iter::repeat_n(0.0, 160));
-    got.extend_from_slice(&said[5 * 8000..]);
+    got.extend_from_slice(&said[5 * 8000..6 * 8000 + 400]);
+    // A big one, beyond the near search: 0.4 s lost.
+    got.extend_from_slice(&said[6 * 8000 + 3600..]);
     for (i, g) in got.iter_mut().enumerate() {
         *g = (*g * 128.0).round() / 128.0 + if i % 3 == 0 { 0.001 } else { -0.0005 };
     }
@@ -2062,13 +2079,15 @@ fn following_a_recording_finds_every_cut_and_only_those() {
         .iter()
         .map(|(i, by)| (*i as f64 / 8000.0, *by))
         .collect();
-    assert_eq!(at.len(), 2, "{at:?}");
+    assert_eq!(at.len(), 3, "{at:?}");
     assert!((at[0].0 - 3.0).abs() <= 0.1 && at[0].1 == -21, "{at:?}");
     assert!((at[1].0 - 5.0).abs() <= 0.1 && at[1].1 == 160, "{at:?}");
-    assert_eq!(t.net, 139);
-    // The windows that straddle a cut match only in part; all the others line up.
+    assert!((at[2].0 - 6.5).abs() <= 0.1 && at[2].1 == -3200, "{at:?}");
+    assert_eq!(t.net, -3061);
+    // The windows that straddle a cut match only in part, the lost ones not at all; all the
+    // others line up.
     assert!(
-        t.poor <= 2 && t.covered >= 7 * 8000,
+        t.poor <= 7 && t.covered >= 7 * 8000 - 3200,
         "{} poor, {} covered",
         t.poor,
         t.covered
@@ -2098,6 +2117,7 @@ struct Track {
 fn follow(got: &[f32], said: &[f32]) -> Track {
     const W: usize = 800;
     const NEAR: i64 = 200;
+    const FAR: i64 = 8000;
     let mut t = Track {
         covered: 0,
         windows: 0,
@@ -2141,9 +2161,19 @@ fn follow(got: &[f32], said: &[f32]) -> Track {
     let mut lag = first;
     for i in (start..said.len().saturating_sub(W)).step_by(W) {
         let near = lag.round() as i64;
-        let Some((l, c)) = peak(i, near - NEAR..=near + NEAR) else {
+        let Some((mut l, mut c)) = peak(i, near - NEAR..=near + NEAR) else {
             break;
         };
+        if c < 0.8 {
+            // Lost near the last alignment: a jump bigger than the near search (a block the
+            // server dropped or held back) or silence. Looking a second either way finds the
+            // voice again after a big cut instead of losing the rest of the call.
+            if let Some((far_l, far_c)) = peak(i, near - FAR..=near + FAR) {
+                if far_c >= 0.8 {
+                    (l, c) = (far_l, far_c);
+                }
+            }
+        }
         t.windows += 1;
         t.worst = t.worst.min(c);
         if c < 0.8 {
