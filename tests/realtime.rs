@@ -1,6 +1,7 @@
 //! Proof that the real-time path allocates nothing: the live guard's three stream callbacks
 //! (`audio::callbacks`: microphone, far end, output), with the gate opening and closing and the
-//! engine's side draining the analysis rings, run under a counting global allocator.
+//! engine's side draining the analysis rings, and on PulseAudio the byte streams around them,
+//! run under a counting global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -101,6 +102,47 @@ fn the_callback_path_does_not_allocate() {
         0,
         "allocations in the real-time path"
     );
+
+    // On PulseAudio the microphone and the output are streams of our own, through which bytes
+    // come and go in pieces of the server's choosing (here: sizes that split samples).
+    #[cfg(all(unix, feature = "desktop"))]
+    {
+        use holdguard::audio::pulse_capture::Decoder;
+        use holdguard::audio::pulse_playback::Encoder;
+        let (capture, playback) = pipe(48_000, 512, shared.clone());
+        let (mic_prod, mut mic_cons) = HeapRb::<f32>::new(48_000 * 2).split();
+        let mut mic = MicBlock {
+            shared: shared.clone(),
+            capture,
+            analysis: mic_prod,
+        };
+        let mut out = OutBlock {
+            shared: shared.clone(),
+            playback,
+        };
+        let mut decoder = Decoder::new(move |d: &[f32]| mic.block(d, None));
+        let mut encoder = Encoder::new(move |d: &mut [f32]| out.fill(d, None));
+        let bytes: Vec<u8> = block.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let mut request = vec![0u8; 1027];
+        decoder.feed(&bytes);
+        encoder.fill(&mut request);
+        set_counting(true);
+        for i in 0..20_000usize {
+            let cut = 1 + i % 7;
+            decoder.feed(&bytes[..cut]);
+            decoder.feed(&bytes[cut..]);
+            encoder.fill(&mut request[..1 + (i * 13) % 1027]);
+            if i % 8 == 0 {
+                mic_cons.pop_slice(&mut drained);
+            }
+        }
+        set_counting(false);
+        assert_eq!(
+            ALLOCS.load(Ordering::SeqCst),
+            0,
+            "allocations in the PulseAudio streams' path"
+        );
+    }
 
     // The counter does see allocations: the assertion above is not vacuous.
     set_counting(true);

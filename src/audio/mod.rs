@@ -11,4 +11,6 @@ pub mod priority;
 #[cfg(all(unix, feature = "desktop"))]
 pub mod pulse_capture;
 #[cfg(all(unix, feature = "desktop"))]
+pub mod pulse_playback;
+#[cfg(all(unix, feature = "desktop"))]
 pub mod virtual_mic;

@@ -74,16 +74,37 @@ impl Capture {
             what: "the recording",
             reason: "a source name with a NUL byte".into(),
         })?;
-        let (tx, rx) = mpsc::channel();
-        // Opening waits on the server: a hung one must not hang the guard.
-        std::thread::spawn(move || {
-            let _ = tx.send(open(source, sink_input, rate, block, on_data));
-        });
-        rx.recv_timeout(OPEN_TIMEOUT)
-            .map_err(|_| VirtualMicError::Protocol {
-                what: "the recording",
-                reason: "no answer in 5 s".into(),
-            })?
+        open_within("the recording", move || {
+            open(source, sink_input, rate, block, on_data)
+        })
+    }
+}
+
+/// Runs `open` (which waits on the server) on a thread of its own, and gives up after
+/// [`OPEN_TIMEOUT`]: a hung server must not hang the guard.
+pub(super) fn open_within<T: Send + 'static>(
+    what: &'static str,
+    open: impl FnOnce() -> Result<T, VirtualMicError> + Send + 'static,
+) -> Result<T, VirtualMicError> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(open());
+    });
+    rx.recv_timeout(OPEN_TIMEOUT)
+        .map_err(|_| VirtualMicError::Protocol {
+            what,
+            reason: "no answer in 5 s".into(),
+        })?
+}
+
+/// What the server's refusal of `what` means to the user.
+pub(super) fn refused(what: &'static str) -> impl Fn(pulseaudio::ClientError) -> VirtualMicError {
+    move |e| match e {
+        pulseaudio::ClientError::ServerUnavailable => VirtualMicError::NoServer,
+        e => VirtualMicError::Protocol {
+            what,
+            reason: e.to_string(),
+        },
     }
 }
 
@@ -94,14 +115,8 @@ fn open(
     block: u32,
     on_data: impl FnMut(&[f32]) + Send + 'static,
 ) -> Result<Capture, VirtualMicError> {
-    let refused = |e: pulseaudio::ClientError| match e {
-        pulseaudio::ClientError::ServerUnavailable => VirtualMicError::NoServer,
-        e => VirtualMicError::Protocol {
-            what: "the recording",
-            reason: e.to_string(),
-        },
-    };
-    let client = pulseaudio::Client::from_env(c"Hold Guard").map_err(refused)?;
+    let refused = refused("the recording");
+    let client = pulseaudio::Client::from_env(c"Hold Guard").map_err(&refused)?;
     let params = pa::RecordStreamParams {
         sample_spec: pa::SampleSpec {
             format: pa::SampleFormat::Float32Le,
@@ -125,7 +140,7 @@ fn open(
         ..Default::default()
     };
     let stream =
-        block_on(client.create_record_stream(params, Decoder::new(on_data))).map_err(refused)?;
+        block_on(client.create_record_stream(params, Decoder::new(on_data))).map_err(&refused)?;
     Ok(Capture {
         _stream: stream,
         _client: client,
@@ -137,14 +152,14 @@ pub const PIECE: usize = 256;
 
 /// Turns the server's bytes (little-endian f32, in chunks that need not end on a sample) into
 /// samples, without allocating.
-struct Decoder<F> {
+pub struct Decoder<F> {
     on_data: F,
     carry: [u8; 4],
     carried: usize,
 }
 
 impl<F: FnMut(&[f32])> Decoder<F> {
-    fn new(on_data: F) -> Self {
+    pub fn new(on_data: F) -> Self {
         Self {
             on_data,
             carry: [0; 4],
@@ -152,7 +167,8 @@ impl<F: FnMut(&[f32])> Decoder<F> {
         }
     }
 
-    fn feed(&mut self, mut data: &[u8]) {
+    /// Hands on every whole sample in `data`, keeping a split one's bytes for the next call.
+    pub fn feed(&mut self, mut data: &[u8]) {
         let mut piece = [0.0f32; PIECE];
         let mut n = 0;
         if self.carried > 0 {

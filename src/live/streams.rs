@@ -10,6 +10,7 @@ use ringbuf::{HeapCons, HeapProd};
 use crate::audio::callbacks::{FarBlock, MicBlock, OutBlock};
 use crate::audio::pipe::{CaptureHalf, PlaybackHalf, Shared};
 use crate::audio::pulse_capture::Capture;
+use crate::audio::pulse_playback::Playback;
 use crate::audio::virtual_mic::CallPlayback;
 
 use super::devices::{find, node_name};
@@ -73,13 +74,19 @@ pub(super) struct Rings {
 pub(super) struct Streams {
     pub(super) _mic: Input,
     pub(super) far: Input,
-    pub(super) _out: cpal::Stream,
+    pub(super) _out: Output,
 }
 
 /// A running recording: cpal's, or on PulseAudio one of ours. Dropping it stops it.
 pub(super) enum Input {
     Cpal { _stream: cpal::Stream },
     Pulse { _capture: Capture },
+}
+
+/// The virtual microphone's playback: cpal's, or on PulseAudio one of ours. Dropping it stops it.
+pub(super) enum Output {
+    Cpal { _stream: cpal::Stream },
+    Pulse { _playback: Playback },
 }
 
 /// Where the streams' errors go. What an error means: an xrun is a glitch the server recovers
@@ -219,15 +226,29 @@ pub(super) fn build_streams(
         shared: errors.shared.clone(),
     };
     let far = far_input(host, &ids.far, far_call, buffer, on_far, &far_errors)?;
-    let out = out_dev.build_output_stream(
-        config(buffer),
-        move |data: &mut [f32], info: &cpal::OutputCallbackInfo| {
-            out_block.fill(data, lockstep.then(|| cycle_ns(info.timestamp().callback)))
-        },
-        errors.callback(),
-        None,
-    )?;
-    out.play()?;
+    // PulseAudio: a playback of our own too (see `audio::pulse_playback`): cpal's is asked for
+    // whole blocks only when half its buffer is gone, and a late answer is a gap in the call.
+    let out = if host.id() == cpal::HostId::PulseAudio {
+        Output::Pulse {
+            _playback: Playback::open(
+                node_name(&ids.out),
+                RATE,
+                move |d: &mut [f32]| out_block.fill(d, None),
+                errors.failed.clone(),
+            )?,
+        }
+    } else {
+        let out = out_dev.build_output_stream(
+            config(buffer),
+            move |data: &mut [f32], info: &cpal::OutputCallbackInfo| {
+                out_block.fill(data, lockstep.then(|| cycle_ns(info.timestamp().callback)))
+            },
+            errors.callback(),
+            None,
+        )?;
+        out.play()?;
+        Output::Cpal { _stream: out }
+    };
     Ok(Streams {
         _mic: mic,
         far,
