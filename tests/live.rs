@@ -1239,10 +1239,43 @@ fn muted_speech_is_shown_and_push_to_talk_opens_while_held() {
     let tone_file = dir.join("tone.wav");
     write_wav(&tone_file, &tone, RATE as u32);
     let mut player = play("sink_b", &tone_file);
+    // A recording of Hold Guard Microphone across the press: how long after the command the
+    // tone comes through. The recorder's first sample was taken after it was started and its
+    // last before it was stopped, so the tone's first sample bounds that time from both sides.
+    let through = dir.join("through.raw");
+    let started = Instant::now();
+    let phone = record("holdguard_mic", &through);
     std::thread::sleep(Duration::from_millis(500));
+    let pressed = Instant::now();
     let took = remote(&["talk", "start"]);
     assert_eq!(status().unwrap()["state"], "push_to_talk");
     std::thread::sleep(Duration::from_millis(300));
+    let stopped = Instant::now();
+    stop(phone);
+    let x = read_f32(&through);
+    let onset = x
+        .iter()
+        .position(|v| v.abs() > 0.02)
+        .expect("the tone came through while push-to-talk was held");
+    let secs = |n: usize| n as f64 / RATE as f64;
+    // Seconds from the press to `t` (negative before it).
+    let after = |t: Instant| {
+        t.saturating_duration_since(pressed).as_secs_f64()
+            - pressed.saturating_duration_since(t).as_secs_f64()
+    };
+    let (least, most) = (
+        after(started) + secs(onset),
+        after(stopped) - secs(x.len() - onset),
+    );
+    // (The least is below zero when the recorder took longer to start than the tone to come.)
+    eprintln!(
+        "push-to-talk: the tone came through {:.0}–{:.0} ms after `holdguard talk start`",
+        least.max(0.0) * 1e3,
+        most * 1e3
+    );
+    // The gate opens as the engine takes the command (checked every few milliseconds) and the
+    // pipe's latency follows; a quarter of a second would clip a word.
+    assert!(least < 0.25, "push-to-talk opened {least:.3} s late");
     let open = dir.join("open.raw");
     let phone = record("holdguard_mic", &open);
     std::thread::sleep(Duration::from_millis(1500));
