@@ -7,7 +7,7 @@
 //! virtual microphone's null sink then ran at its 0.5-ms floor, waking 2,000 times a second, and
 //! the stream was asked for a whole block only once half its buffer was gone — our answer
 //! coming 21 ms late was enough for the server to play a gap, and then to drop the late block
-//! (measured through a softphone on a busy two-core machine: cuts of 2 to 235 ms in three calls
+//! (measured through a softphone on a busy two-core machine: cuts of 1.6 to 235 ms in three calls
 //! of four, none on the raw microphone). These streams keep the same overall latency but ask
 //! for small pieces often, so the buffer stays nearly full, and leave the sink a share it can
 //! run on.
