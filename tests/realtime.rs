@@ -11,7 +11,7 @@ use std::sync::Arc;
 use holdguard::audio::callbacks::{FarBlock, MicBlock, OutBlock};
 use holdguard::audio::pipe::{pipe, Shared};
 use ringbuf::traits::{Consumer, Split};
-use ringbuf::HeapRb;
+use ringbuf::{HeapCons, HeapRb};
 
 struct Counting;
 
@@ -52,24 +52,31 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-#[test]
-fn the_callback_path_does_not_allocate() {
-    let shared = Arc::new(Shared::default());
+/// The microphone and output callbacks around a fresh pipe, and the consumer of the microphone's
+/// analysis ring (which the engine thread would drain).
+fn pipe_ends(shared: &Arc<Shared>) -> (MicBlock, OutBlock, HeapCons<f32>) {
     let (capture, playback) = pipe(48_000, 512, shared.clone());
-    let (mic_prod, mut mic_cons) = HeapRb::<f32>::new(48_000 * 2).split();
-    let (far_prod, mut far_cons) = HeapRb::<f32>::new(48_000 * 2).split();
-    let mut mic = MicBlock {
+    let (mic_prod, mic_cons) = HeapRb::<f32>::new(48_000 * 2).split();
+    let mic = MicBlock {
         shared: shared.clone(),
         capture,
         analysis: mic_prod,
     };
+    let out = OutBlock {
+        shared: shared.clone(),
+        playback,
+    };
+    (mic, out, mic_cons)
+}
+
+#[test]
+fn the_callback_path_does_not_allocate() {
+    let shared = Arc::new(Shared::default());
+    let (mut mic, mut out, mut mic_cons) = pipe_ends(&shared);
+    let (far_prod, mut far_cons) = HeapRb::<f32>::new(48_000 * 2).split();
     let mut far = FarBlock {
         shared: shared.clone(),
         analysis: far_prod,
-    };
-    let mut out = OutBlock {
-        shared: shared.clone(),
-        playback,
     };
     let block: Vec<f32> = (0..480).map(|i| (i as f32 * 0.02).sin()).collect();
     let mut buf = vec![0.0f32; 480];
@@ -109,17 +116,7 @@ fn the_callback_path_does_not_allocate() {
     {
         use holdguard::audio::pulse_capture::Decoder;
         use holdguard::audio::pulse_playback::Encoder;
-        let (capture, playback) = pipe(48_000, 512, shared.clone());
-        let (mic_prod, mut mic_cons) = HeapRb::<f32>::new(48_000 * 2).split();
-        let mut mic = MicBlock {
-            shared: shared.clone(),
-            capture,
-            analysis: mic_prod,
-        };
-        let mut out = OutBlock {
-            shared: shared.clone(),
-            playback,
-        };
+        let (mut mic, mut out, mut mic_cons) = pipe_ends(&shared);
         let mut decoder = Decoder::new(move |d: &[f32]| mic.block(d, None));
         let mut encoder = Encoder::new(move |d: &mut [f32]| out.fill(d, None));
         let bytes: Vec<u8> = block.iter().flat_map(|s| s.to_le_bytes()).collect();
