@@ -54,7 +54,9 @@ pub struct Shared {
     pub overruns: AtomicU64,
     /// Samples of graph cycles our microphone and output streams were not run for (PipeWire's
     /// cycle times skip ahead): sound the microphone never handed us, and blocks the softphone
-    /// got without ours. The ring cannot see either; the cycle clock can.
+    /// got without ours. The ring cannot see either; the cycle clock can. On PulseAudio the
+    /// output's are the silence the server played while it waited for us
+    /// (`audio::pulse_playback::PauseMeter`).
     pub mic_missed: AtomicU64,
     pub out_missed: AtomicU64,
     /// Times the sound server reported an xrun on one of our streams.
