@@ -849,19 +849,16 @@ fn with_no_app_on_the_virtual_mic_the_devices_are_released_until_one_records() {
         passing.as_secs_f64()
     );
     // Where the recording is silent says whether the server started it late or the pipe dropped.
-    let mut gaps = Vec::new();
-    let mut at = 0;
-    while at < got.len() {
-        let len = got[at..].iter().take_while(|v| **v == 0.0).count();
-        if len >= RATE / 100 {
-            gaps.push(format!(
+    let gaps: Vec<String> = silences(&got, RATE / 100)
+        .into_iter()
+        .map(|(at, len)| {
+            format!(
                 "{:.2} s for {:.0} ms",
                 at as f64 / RATE as f64,
                 len as f64 * 1000.0 / RATE as f64
-            ));
-        }
-        at += len.max(1);
-    }
+            )
+        })
+        .collect();
     println!("silences of 10 ms or more in the recording: {gaps:?}");
     let sound = last_second_sound(&got);
     assert!(
@@ -971,17 +968,7 @@ fn a_recorder_of_the_virtual_microphone_gets_every_sample() {
     }
     let dir = tmpdir("lossless");
     let wav = dir.join("ramp.wav");
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: RATE as u32,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
-    ramp((secs * RATE as f64) as usize)
-        .iter()
-        .for_each(|s| w.write_sample(*s).unwrap());
-    w.finalize().unwrap();
+    write_wav_f32(&wav, &ramp((secs * RATE as f64) as usize));
     let period: Vec<String> = std::env::var("HOLDGUARD_PERIOD")
         .map(|p| vec!["--period".into(), p])
         .unwrap_or_default();
@@ -1047,19 +1034,10 @@ fn a_gap_the_sound_server_plays_in_our_place_is_counted() {
     }
     let dir = tmpdir("server-gap");
     let wav = dir.join("tone.wav");
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: RATE as u32,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
-    for i in 0..30 * RATE {
-        let t = i as f32 / RATE as f32;
-        w.write_sample(0.3 * (std::f32::consts::TAU * 440.0 * t).sin())
-            .unwrap();
-    }
-    w.finalize().unwrap();
+    let tone: Vec<f32> = (0..30 * RATE)
+        .map(|i| 0.3 * (std::f32::consts::TAU * 440.0 * i as f32 / RATE as f32).sin())
+        .collect();
+    write_wav_f32(&wav, &tone);
     let mic = play("sink_b", &wav);
     let guard = start_guard_opts(
         &dir,
@@ -1106,16 +1084,11 @@ fn a_gap_the_sound_server_plays_in_our_place_is_counted() {
     let got = read_f32(&out);
     let first = got.iter().position(|v| *v != 0.0).unwrap_or(got.len());
     let end = got.iter().rposition(|v| *v != 0.0).unwrap_or(0);
-    let mut heard = Vec::new();
-    let mut at = first;
-    while at < end {
-        let len = got[at..end].iter().take_while(|v| **v == 0.0).count();
-        // A sine's own zero crossings are single samples.
-        if len >= 8 {
-            heard.push(len);
-        }
-        at += len.max(1);
-    }
+    // A sine's own zero crossings are single samples.
+    let heard: Vec<usize> = silences(got.get(first..end).unwrap_or(&[]), 8)
+        .into_iter()
+        .map(|(_, len)| len)
+        .collect();
     let total: usize = heard.iter().sum();
     eprintln!("silences the recorder heard: {heard:?} ({total} samples); the guard counted {counted}\n{last}");
     assert!(
@@ -1276,6 +1249,35 @@ fn write_wav(path: &Path, x: &[f32], rate: u32) {
         w.write_sample((v * 32767.0).round() as i16).unwrap();
     }
     w.finalize().unwrap();
+}
+
+/// Mono 32-bit float at the guard's rate: every sample as it is (a ramp must stay sample-exact).
+fn write_wav_f32(path: &Path, x: &[f32]) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: RATE as u32,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for &v in x {
+        w.write_sample(v).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// Runs of exact zeros of at least `min` samples in a recording, as (start, length).
+fn silences(got: &[f32], min: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < got.len() {
+        let len = got[at..].iter().take_while(|v| **v == 0.0).count();
+        if len >= min {
+            out.push((at, len));
+        }
+        at += len.max(1);
+    }
+    out
 }
 
 /// RMS of a raw float32 recording.
